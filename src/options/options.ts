@@ -1,0 +1,90 @@
+/** The resolved server settings, with nats-server's defaults (server/const.go, opts.go). */
+export interface ServerOptions {
+  host: string;
+  /** 0 or -1: pick a free port. */
+  port: number;
+  serverName: string;
+  clientAdvertise: string;
+  /** The config file the settings came from, for reloads; empty when none. */
+  configFile: string;
+
+  maxPayload: number;
+  maxControlLine: number;
+  maxPending: number;
+  maxConnections: number;
+  /** 0 = unlimited. */
+  maxSubscriptions: number;
+  /** 0 = unlimited. */
+  maxSubTokens: number;
+  /** Milliseconds. */
+  pingInterval: number;
+  pingMax: number;
+  /** Milliseconds. */
+  writeDeadline: number;
+  /** Milliseconds to wait for CONNECT when auth is required. */
+  authTimeout: number;
+  /** Milliseconds. */
+  lameDuckDuration: number;
+  /** Milliseconds. */
+  lameDuckGracePeriod: number;
+  noHeaderSupport: boolean;
+  disableSublistCache: boolean;
+  disableShortFirstPing: boolean;
+  maxClosedClients: number;
+
+  debug: boolean;
+  trace: boolean;
+  logtime: boolean;
+  logtimeUTC: boolean;
+  logFile: string;
+  pidFile: string;
+  portsFileDir: string;
+
+  /** Monitoring listener settings are accepted now and served by a later release. */
+  httpHost: string;
+  httpPort: number;
+  httpsPort: number;
+
+  noSystemAccount: boolean;
+  systemAccount: string;
+}
+
+export const DEFAULT_PORT = 4222;
+
+export function defaultOptions(): ServerOptions {
+  return {
+    host: '0.0.0.0',
+    port: DEFAULT_PORT,
+    serverName: '',
+    clientAdvertise: '',
+    configFile: '',
+    maxPayload: 1024 * 1024,
+    maxControlLine: 4096,
+    maxPending: 64 * 1024 * 1024,
+    maxConnections: 64 * 1024,
+    maxSubscriptions: 0,
+    maxSubTokens: 0,
+    pingInterval: 2 * 60 * 1000,
+    pingMax: 2,
+    writeDeadline: 10 * 1000,
+    authTimeout: 2 * 1000,
+    lameDuckDuration: 2 * 60 * 1000,
+    lameDuckGracePeriod: 10 * 1000,
+    noHeaderSupport: false,
+    disableSublistCache: false,
+    disableShortFirstPing: false,
+    maxClosedClients: 10000,
+    debug: false,
+    trace: false,
+    logtime: true,
+    logtimeUTC: false,
+    logFile: '',
+    pidFile: '',
+    portsFileDir: '',
+    httpHost: '',
+    httpPort: 0,
+    httpsPort: 0,
+    noSystemAccount: false,
+    systemAccount: '$SYS',
+  };
+}

@@ -1,0 +1,624 @@
+/**
+ * One client connection: bytes in through the parser, messages routed through the
+ * account's subject index, and MSG lines built straight into each receiver's
+ * outbound buffer, which is written once per event-loop turn.
+ */
+import type { Duplex } from 'node:stream';
+import type { Account } from '../accounts/account.ts';
+import { ClientParser, ParseError, type ClientProtocolHandler } from '../protocol/parser.ts';
+import { ErrText, errProto, replyPermissionViolation, pubPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
+import { isValidLiteralSubject, tokenCount } from '../sublist/subject.ts';
+import { copyBytes, writeDecimal } from '../util/bytes.ts';
+import '../util/buffer-natives.ts';
+import { ClosedState } from './closed-state.ts';
+import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
+import { Subscription } from './subscription.ts';
+import type { MatchResult } from '../sublist/sublist.ts';
+import type { Server } from './server.ts';
+
+const OK_PROTO = Buffer.from('+OK\r\n');
+const PING_PROTO = Buffer.from('PING\r\n');
+const PONG_PROTO = Buffer.from('PONG\r\n');
+
+/** Payloads up to this size are copied into the outbound buffer; larger ones are queued by reference. */
+const COPY_PAYLOAD_MAX = 16 * 1024;
+const MIN_SLAB = 512;
+const MAX_REMEMBERED_SUBJECT = 1024;
+const MAX_SLAB = 64 * 1024;
+/** Longest fixed part of a MSG/HMSG line: "HMSG " + 3 spaces + two 10-digit sizes + CRLF. */
+const MSG_LINE_OVERHEAD = 5 + 3 + 20 + 2 + 2;
+/** First server PING after CONNECT comes sooner than ping_interval (firstClientPingInterval). */
+const FIRST_CLIENT_PING_MS = 2000;
+/** Even a busy connection gets a PING this often, to refresh its round-trip time. */
+const RTT_REFRESH_MS = 60 * 60 * 1000;
+
+export interface ConnectionMeta {
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export class ClientConnection implements ClientProtocolHandler {
+  readonly cid: number;
+  readonly server: Server;
+  readonly socket: Duplex;
+  readonly parser: ClientParser;
+  readonly host: string;
+  readonly port: number;
+  readonly startTime = new Date();
+  account: Account;
+  readonly subs = new Map<string, Subscription>();
+  opts: ConnectOptions = initialConnectOptions();
+
+  /** Headers are used only when both sides support them. */
+  headers = false;
+  echo = true;
+  connectReceived = false;
+  closed = false;
+  closeReason: ClosedState | null = null;
+  lastActivity = Date.now();
+  rttMs = 0;
+
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+
+  // Outbound: bytes are built in `slab` from `slabStart` to `slabPos`; sealed pieces wait in `segments`.
+  private slab: Buffer | null = null;
+  private slabStart = 0;
+  private slabPos = 0;
+  private slabSize = MIN_SLAB;
+  private segments: Buffer[] = [];
+  /** Bytes queued here and not yet handed to the socket. */
+  private queuedBytes = 0;
+  /** Already on the server's list of connections to flush this turn. */
+  flushPending = false;
+
+  // The last published subject and its match, reused while the index is unchanged.
+  private lastSubjectBytes = Buffer.allocUnsafe(64);
+  private lastSubjectLen = -1;
+  private lastSubject = '';
+  private lastSubjectLiteral = false;
+  private lastResult: MatchResult<Subscription> = { psubs: [], qsubs: [] };
+  private lastGenid = -1;
+
+  private pingsOut = 0;
+  private pingTimer: NodeJS.Timeout | null = null;
+  /** When our last PING went out; 0 before the first. */
+  private rttStart = 0;
+  private authTimer: NodeJS.Timeout | null = null;
+  private writeDeadlineTimer: NodeJS.Timeout | null = null;
+  private endTimer: NodeJS.Timeout | null = null;
+
+  constructor(server: Server, cid: number, socket: Duplex, meta: ConnectionMeta, account: Account) {
+    this.server = server;
+    this.cid = cid;
+    this.socket = socket;
+    this.host = meta.remoteAddress;
+    this.port = meta.remotePort;
+    this.account = account;
+    const opts = server.options;
+    this.parser = new ClientParser(this);
+    this.parser.maxControlLine = opts.maxControlLine;
+    this.parser.maxPayload = opts.maxPayload;
+    this.parser.connectRequired = server.authRequired;
+  }
+
+  /** Sends INFO and starts reading; called once the transport is ready. */
+  start(): void {
+    const socket = this.socket;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.close(ClosedState.ClientClosed));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
+    socket.on('close', () => this.close(ClosedState.ClientClosed));
+    socket.on('drain', () => this.clearWriteDeadline());
+    this.enqueueString(this.server.clientInfoLine(this));
+    this.flush();
+    if (this.server.authRequired) {
+      this.authTimer = setTimeout(() => this.sendErrAndClose(ErrText.AuthenticationTimeout, ClosedState.AuthenticationTimeout), this.server.options.authTimeout);
+    }
+    this.schedulePing(this.server.options.pingInterval);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastActivity = Date.now();
+    this.parser.parse(chunk);
+  }
+
+  private onSocketError(err: NodeJS.ErrnoException): void {
+    if (this.closed) return;
+    this.server.logger.debug(`${this.describe()} - Client connection error: ${err.message}`);
+    this.close(ClosedState.ReadError);
+  }
+
+  describe(): string {
+    return `${this.host}:${this.port} - cid:${this.cid}`;
+  }
+
+  // ---- protocol handler -------------------------------------------------------------
+
+  onConnect(json: string): void {
+    this.clearAuthTimer();
+    const err = applyConnectJson(json, this.opts);
+    if (err !== null) {
+      this.server.logger.error(`${this.describe()} - ${err}`);
+      this.close(ClosedState.ProtocolViolation);
+      return;
+    }
+    const opts = this.opts;
+    const server = this.server;
+    this.connectReceived = true;
+    this.parser.connectRequired = false;
+    this.echo = opts.echo;
+    this.headers = !server.options.noHeaderSupport && opts.headers;
+    this.parser.headers = this.headers;
+    this.rttMs = Date.now() - this.startTime.getTime();
+
+    if (!server.authenticate(this)) {
+      this.authViolation();
+      return;
+    }
+    if (opts.new_account || opts.account !== '') {
+      this.authViolation();
+      return;
+    }
+    if (opts.protocol < 0 || opts.protocol > 1) {
+      this.sendErrAndClose(ErrText.InvalidClientProtocol, ClosedState.BadClientProtocolVersion);
+      return;
+    }
+    if (opts.no_responders && !this.headers) {
+      this.sendErrAndClose(ErrText.NoRespondersRequiresHeaders, ClosedState.NoRespondersRequiresHeaders);
+      return;
+    }
+    if (opts.verbose) this.enqueue(OK_PROTO);
+    const interval = server.options.pingInterval;
+    this.schedulePing(server.options.disableShortFirstPing ? interval : Math.min(interval, FIRST_CLIENT_PING_MS), true);
+  }
+
+  onPub(p: ClientParser): void {
+    const buf = p.msgBuf;
+    const sublist = this.account.sublist;
+    // Publishers mostly repeat one subject: compare its bytes with the last one's
+    // instead of building a string and hashing it for every message.
+    const subjectStart = p.msgSubjectStart;
+    const subjectLen = p.msgSubjectEnd - subjectStart;
+    let subject: string;
+    let result: MatchResult<Subscription>;
+    if (subjectLen === this.lastSubjectLen && sublist.genid === this.lastGenid && sameBytes(buf, subjectStart, this.lastSubjectBytes, subjectLen)) {
+      subject = this.lastSubject;
+      result = this.lastResult;
+    } else {
+      subject = buf.latin1Slice(subjectStart, p.msgSubjectEnd);
+      result = sublist.match(subject);
+      this.rememberSubject(buf, subjectStart, subjectLen, subject, result, sublist.genid);
+    }
+    const size = p.msgSize;
+    this.inMsgs++;
+    this.inBytes += size;
+    const server = this.server;
+    server.inMsgs++;
+    server.inBytes += size;
+    const opts = this.opts;
+    if (opts.pedantic && !(subject === this.lastSubject ? this.lastSubjectLiteral : isValidLiteralSubject(subject))) this.sendErr(ErrText.InvalidPublishSubject);
+
+    // Clients may not publish to gateway-routed reply subjects.
+    if (subject.charCodeAt(0) === 95 && subject.startsWith('_GR_.') && subject.length > 5) {
+      this.sendErr(pubPermissionViolation(subject));
+      return;
+    }
+    const hasReply = p.msgReplyStart >= 0;
+    if (hasReply) {
+      const first = buf[p.msgReplyStart];
+      if ((first === 95 || first === 36) && isReservedReply(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd))) {
+        this.sendErr(replyPermissionViolation(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd)));
+        return;
+      }
+    }
+    if (opts.verbose) this.enqueue(OK_PROTO);
+
+    let delivered = false;
+    const psubs = result.psubs;
+    for (let k = 0; k < psubs.length; k++) {
+      if (this.deliver(psubs[k]!, p)) delivered = true;
+    }
+    const qsubs = result.qsubs;
+    for (let g = 0; g < qsubs.length; g++) {
+      const group = qsubs[g]!;
+      const len = group.length;
+      const first = len > 1 ? Math.floor(Math.random() * len) : 0;
+      for (let k = 0; k < len; k++) {
+        if (this.deliver(group[(first + k) % len]!, p)) {
+          delivered = true;
+          break;
+        }
+      }
+    }
+    if (!delivered && hasReply && opts.no_responders) this.sendNoResponders(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
+  }
+
+  private rememberSubject(buf: Buffer, start: number, len: number, subject: string, result: MatchResult<Subscription>, genid: number): void {
+    if (len > this.lastSubjectBytes.length) {
+      if (len > MAX_REMEMBERED_SUBJECT) {
+        this.lastSubjectLen = -1;
+        return;
+      }
+      this.lastSubjectBytes = Buffer.allocUnsafe(Math.max(len, this.lastSubjectBytes.length * 2));
+    }
+    copyBytes(this.lastSubjectBytes, 0, buf, start, start + len);
+    this.lastSubjectLen = len;
+    this.lastSubject = subject;
+    this.lastSubjectLiteral = isValidLiteralSubject(subject);
+    this.lastResult = result;
+    this.lastGenid = genid;
+  }
+
+  onSub(subject: string, queue: string | undefined, sid: string): void {
+    const options = this.server.options;
+    if (options.maxSubTokens > 0 && tokenCount(subject) > options.maxSubTokens) {
+      this.sendErr(tooManyTokensViolation(subject));
+      return;
+    }
+    if (options.maxSubscriptions > 0 && this.subs.size >= options.maxSubscriptions) {
+      this.server.logger.error(`${this.describe()} - Maximum Subscriptions Exceeded (${options.maxSubscriptions})`);
+      this.sendErr(ErrText.MaxSubscriptions);
+      return;
+    }
+    if (!this.subs.has(sid)) {
+      const sub = new Subscription(this, subject, queue, sid);
+      if (!this.account.sublist.insert(sub)) {
+        this.sendErr(ErrText.InvalidSubject);
+        return;
+      }
+      this.subs.set(sid, sub);
+    }
+    if (this.opts.verbose) this.enqueue(OK_PROTO);
+  }
+
+  onUnsub(sid: string, max: number): void {
+    const sub = this.subs.get(sid);
+    if (this.opts.verbose) this.enqueue(OK_PROTO);
+    if (sub === undefined) return;
+    if (max > 0 && max > sub.delivered) sub.max = max;
+    else this.unsubscribe(sub);
+  }
+
+  onPing(): void {
+    this.enqueue(PONG_PROTO);
+  }
+
+  onPong(): void {
+    this.pingsOut = 0;
+    if (this.rttStart > 0) this.rttMs = Date.now() - this.rttStart;
+  }
+
+  onInfo(json: string): void {
+    try {
+      JSON.parse(json);
+    } catch {
+      this.close(ClosedState.ProtocolViolation);
+    }
+  }
+
+  onClientErr(text: string): void {
+    this.server.logger.error(`${this.describe()} - Client Error ${text}`);
+    this.close(ClosedState.ParseError);
+  }
+
+  onParseError(kind: ParseError, detail: string): void {
+    const log = this.server.logger;
+    switch (kind) {
+      case ParseError.UnknownOp:
+        log.error(`${this.describe()} - Client parser ERROR: ${detail}`);
+        this.sendErrAndClose(ErrText.UnknownProtocol, ClosedState.ParseError);
+        break;
+      case ParseError.MaxControlLine:
+        log.error(`${this.describe()} - maximum control line exceeded: ${detail}`);
+        this.sendErrAndClose(ErrText.MaxControlLine, ClosedState.MaxControlLineExceeded);
+        break;
+      case ParseError.MaxPayload:
+        log.error(`${this.describe()} - Maximum Payload Violation: ${detail}`);
+        this.sendErrAndClose(ErrText.MaxPayload, ClosedState.MaxPayloadExceeded);
+        break;
+      case ParseError.AuthViolation:
+        this.authViolation();
+        break;
+      default:
+        log.error(`${this.describe()} - Protocol violation: ${detail}`);
+        this.close(ClosedState.ProtocolViolation);
+    }
+  }
+
+  // ---- delivery -------------------------------------------------------------------
+
+  /** Delivers the parser's current message to `sub`; false if it was not sent. */
+  private deliver(sub: Subscription, p: ClientParser): boolean {
+    const client = sub.client;
+    if (client === this && !this.echo) return false;
+    if (client.closed) return false;
+    if (sub.max > 0) {
+      const n = ++sub.delivered;
+      if (n > sub.max) {
+        client.unsubscribe(sub);
+        return false;
+      }
+      client.writeMsg(sub, p);
+      if (n === sub.max) client.unsubscribe(sub);
+      return true;
+    }
+    sub.delivered++;
+    client.writeMsg(sub, p);
+    return true;
+  }
+
+  /** Builds `MSG`/`HMSG` for `sub` from the parser's current message in this connection's buffer. */
+  writeMsg(sub: Subscription, p: ClientParser): void {
+    const src = p.msgBuf;
+    const hdr = p.msgHeaderSize;
+    const withHeaders = hdr > 0 && this.headers;
+    const stripHeaders = hdr > 0 && !this.headers;
+    const subjectLen = p.msgSubjectEnd - p.msgSubjectStart;
+    const replyLen = p.msgReplyStart >= 0 ? p.msgReplyEnd - p.msgReplyStart + 1 : 0;
+    const sid = sub.sidBytes;
+    const payloadStart = stripHeaders ? p.msgPayloadStart + hdr : p.msgPayloadStart;
+    const payloadLen = stripHeaders ? p.msgSize - hdr : p.msgSize;
+    const copyPayload = payloadLen <= COPY_PAYLOAD_MAX;
+    const lineLen = MSG_LINE_OVERHEAD + subjectLen + sid.length + replyLen;
+    const slab = this.reserve(copyPayload ? lineLen + payloadLen + 2 : lineLen);
+    let pos = this.slabPos;
+    if (withHeaders) slab[pos++] = 72; // H
+    slab[pos++] = 77; // M
+    slab[pos++] = 83; // S
+    slab[pos++] = 71; // G
+    slab[pos++] = 32;
+    pos = copyBytes(slab, pos, src, p.msgSubjectStart, p.msgSubjectEnd);
+    slab[pos++] = 32;
+    pos = copyBytes(slab, pos, sid, 0, sid.length);
+    slab[pos++] = 32;
+    if (replyLen > 0) {
+      pos = copyBytes(slab, pos, src, p.msgReplyStart, p.msgReplyEnd);
+      slab[pos++] = 32;
+    }
+    if (withHeaders) {
+      pos = copyBytes(slab, pos, src, p.msgHeaderSizeStart, p.msgHeaderSizeEnd);
+      slab[pos++] = 32;
+      pos = copyBytes(slab, pos, src, p.msgSizeStart, p.msgSizeEnd);
+    } else if (stripHeaders) {
+      pos = writeDecimal(slab, pos, payloadLen);
+    } else {
+      pos = copyBytes(slab, pos, src, p.msgSizeStart, p.msgSizeEnd);
+    }
+    slab[pos++] = 13;
+    slab[pos++] = 10;
+    if (copyPayload) {
+      pos = copyBytes(slab, pos, src, payloadStart, payloadStart + payloadLen);
+      slab[pos++] = 13;
+      slab[pos++] = 10;
+      this.queuedBytes += pos - this.slabPos;
+      this.slabPos = pos;
+    } else {
+      this.queuedBytes += pos - this.slabPos + payloadLen + 2;
+      this.slabPos = pos;
+      this.seal();
+      this.segments.push(src.subarray(payloadStart, payloadStart + payloadLen + 2));
+    }
+    this.outMsgs++;
+    this.outBytes += payloadLen;
+    this.server.outMsgs++;
+    this.server.outBytes += payloadLen;
+    this.afterEnqueue();
+  }
+
+  private sendNoResponders(reply: string): void {
+    const result = this.account.sublist.match(reply);
+    for (const sub of result.psubs) {
+      if (sub.client === this) {
+        this.enqueueString(`HMSG ${reply} ${sub.sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`);
+        return;
+      }
+    }
+  }
+
+  unsubscribe(sub: Subscription): void {
+    if (this.subs.get(sub.sid) === sub) this.subs.delete(sub.sid);
+    this.account.sublist.remove(sub);
+  }
+
+  // ---- outbound -------------------------------------------------------------------
+
+  /** Makes room for `n` contiguous bytes at `slabPos` and returns the buffer to write into. */
+  private reserve(n: number): Buffer {
+    const slab = this.slab;
+    if (slab !== null && slab.length - this.slabPos >= n) return slab;
+    this.seal();
+    const size = Math.max(n, this.slabSize);
+    if (this.slabSize < MAX_SLAB) this.slabSize *= 2;
+    const fresh = Buffer.allocUnsafe(size);
+    this.slab = fresh;
+    this.slabStart = 0;
+    this.slabPos = 0;
+    return fresh;
+  }
+
+  /** Moves the bytes built so far into the segment list. */
+  private seal(): void {
+    if (this.slab !== null && this.slabPos > this.slabStart) {
+      this.segments.push(this.slab.subarray(this.slabStart, this.slabPos));
+      this.slabStart = this.slabPos;
+    }
+  }
+
+  enqueue(bytes: Buffer): void {
+    if (this.closed) return;
+    const slab = this.reserve(bytes.length);
+    this.slabPos = copyBytes(slab, this.slabPos, bytes, 0, bytes.length);
+    this.queuedBytes += bytes.length;
+    this.afterEnqueue();
+  }
+
+  enqueueString(text: string): void {
+    if (this.closed) return;
+    const len = Buffer.byteLength(text);
+    const slab = this.reserve(len);
+    this.slabPos += slab.utf8Write(text, this.slabPos, len);
+    this.queuedBytes += len;
+    this.afterEnqueue();
+  }
+
+  private afterEnqueue(): void {
+    if (this.queuedBytes > this.server.options.maxPending) {
+      this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
+      return;
+    }
+    if (!this.flushPending) {
+      this.flushPending = true;
+      this.server.scheduleFlush(this);
+    }
+  }
+
+  /** Hands everything queued to the socket in one write (or one corked batch). */
+  flush(): void {
+    this.flushPending = false;
+    if (this.queuedBytes === 0) return;
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    let ok: boolean;
+    if (this.segments.length === 0) {
+      ok = socket.write(this.slab!.subarray(this.slabStart, this.slabPos));
+      this.slabStart = this.slabPos;
+    } else {
+      this.seal();
+      const segments = this.segments;
+      this.segments = [];
+      socket.cork();
+      ok = true;
+      for (const s of segments) ok = socket.write(s);
+      socket.uncork();
+    }
+    this.queuedBytes = 0;
+    // A drained slab starts over so idle connections hold little memory.
+    if (this.slab !== null && this.slabPos > this.slab.length >> 1) this.slab = null;
+    if (!ok) {
+      if (socket.writableLength > this.server.options.maxPending) {
+        this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
+        return;
+      }
+      if (this.writeDeadlineTimer === null && !this.closed) {
+        this.writeDeadlineTimer = setTimeout(() => {
+          this.writeDeadlineTimer = null;
+          if (this.socket.writableLength > 0) this.slowConsumer(ClosedState.SlowConsumerWriteDeadline);
+        }, this.server.options.writeDeadline);
+      }
+    }
+  }
+
+  private clearWriteDeadline(): void {
+    if (this.writeDeadlineTimer !== null) {
+      clearTimeout(this.writeDeadlineTimer);
+      this.writeDeadlineTimer = null;
+    }
+  }
+
+  private slowConsumer(reason: ClosedState): void {
+    if (this.closed) return;
+    this.server.slowConsumers++;
+    this.server.logger.info(`${this.describe()} - Slow Consumer Detected: ${reason === ClosedState.SlowConsumerWriteDeadline ? 'WriteDeadline exceeded' : 'MaxPending exceeded'}`);
+    this.close(reason, false);
+  }
+
+  // ---- errors, pings, close -----------------------------------------------------------
+
+  sendErr(text: string): void {
+    this.enqueueString(errProto(text));
+  }
+
+  sendErrAndClose(text: string, reason: ClosedState): void {
+    this.sendErr(text);
+    this.close(reason);
+  }
+
+  private authViolation(): void {
+    this.server.logger.error(`${this.describe()} - ${this.opts.user ? `Authorization Error - User "${this.opts.user}"` : 'Authorization Error'}`);
+    this.sendErrAndClose(ErrText.AuthorizationViolation, ClosedState.AuthenticationViolation);
+  }
+
+  private clearAuthTimer(): void {
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+  }
+
+  private schedulePing(delayMs: number, jitter = false): void {
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    // The first PING after CONNECT is spread by up to 20% so reconnect storms do not align.
+    const delay = jitter ? delayMs + Math.floor(Math.random() * (delayMs / 5)) : delayMs;
+    this.pingTimer = setTimeout(() => this.onPingTimer(), delay);
+  }
+
+  private onPingTimer(): void {
+    this.pingTimer = null;
+    if (this.closed) return;
+    const interval = this.server.options.pingInterval;
+    const now = Date.now();
+    // Recent traffic proves the peer alive, unless a round trip is due to be measured.
+    const needRTT = this.rttStart === 0 || now - this.rttStart > RTT_REFRESH_MS;
+    if (needRTT || now - this.lastActivity >= interval) {
+      if (this.pingsOut + 1 > this.server.options.pingMax) {
+        this.server.logger.debug(`${this.describe()} - Stale Client Connection - Closing`);
+        this.sendErrAndClose(ErrText.StaleConnection, ClosedState.StaleConnection);
+        return;
+      }
+      this.pingsOut++;
+      this.rttStart = now;
+      this.enqueue(PING_PROTO);
+    }
+    this.schedulePing(interval);
+  }
+
+  /**
+   * Closes the connection. Pending output (such as a final -ERR) is written first
+   * unless `flushFirst` is false, as for a slow consumer whose backlog is dropped.
+   */
+  close(reason: ClosedState, flushFirst = true): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.parser.stopped = true;
+    this.clearAuthTimer();
+    this.clearWriteDeadline();
+    if (this.pingTimer !== null) {
+      clearTimeout(this.pingTimer);
+      this.pingTimer = null;
+    }
+    for (const sub of this.subs.values()) this.account.sublist.remove(sub);
+    this.subs.clear();
+    this.server.removeClient(this);
+    const socket = this.socket;
+    if (flushFirst && !socket.destroyed) {
+      this.flush();
+      socket.end();
+      // A peer that stops reading must not hold the socket open forever.
+      this.endTimer = setTimeout(() => socket.destroy(), Math.min(this.server.options.writeDeadline, 2000));
+      socket.once('close', () => {
+        if (this.endTimer !== null) clearTimeout(this.endTimer);
+        this.endTimer = null;
+      });
+    } else {
+      socket.destroy();
+    }
+    this.slab = null;
+    this.segments = [];
+  }
+
+}
+
+function sameBytes(a: Buffer, start: number, b: Buffer, len: number): boolean {
+  for (let k = 0; k < len; k++) if (a[start + k] !== b[k]) return false;
+  return true;
+}
+
+/** Reply subjects reserved for the server's own routing (service imports, JetStream acks, gateways). */
+function isReservedReply(reply: string): boolean {
+  return (reply.length > 3 && reply.startsWith('_R_.')) || (reply.length > 8 && reply.startsWith('$JS.ACK.')) || (reply.length > 5 && reply.startsWith('_GR_.'));
+}

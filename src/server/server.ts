@@ -1,0 +1,296 @@
+/**
+ * The server: owns the listeners, the accounts, the set of live connections and the
+ * per-turn flush of their outbound buffers. It takes any byte duplex through
+ * `acceptConnection`, so TCP, TLS and WebSocket all feed the same connection code.
+ */
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { createServer as createServerKeys } from '@nats-io/nkeys';
+import { Account, GLOBAL_ACCOUNT, SYSTEM_ACCOUNT } from '../accounts/account.ts';
+import { ErrText, errProto } from '../protocol/errors.ts';
+import type { ServerOptions } from '../options/options.ts';
+import type { Logger } from '../util/logger.ts';
+import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
+import { ClientConnection, type ConnectionMeta } from './client.ts';
+import { ClosedState } from './closed-state.ts';
+
+export class Server {
+  options: ServerOptions;
+  readonly logger: Logger;
+  readonly serverId: string;
+  readonly accounts = new Map<string, Account>();
+  readonly globalAccount: Account;
+  readonly systemAccount: Account | null;
+  readonly clients = new Map<number, ClientConnection>();
+  /** Auth arrives with the security layer; until then every client is accepted. */
+  readonly authRequired = false;
+
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  slowConsumers = 0;
+  totalConnections = 0;
+  readonly startTime = new Date();
+
+  private listener: net.Server | null = null;
+  private boundPort = 0;
+  private nextCid = 1;
+  private flushQueue: ClientConnection[] = [];
+  private flushScheduled = false;
+  private readonly flushAll = (): void => this.runFlushes();
+  private lameDuck = false;
+  private lameDuckTimer: NodeJS.Timeout | null = null;
+  private shutdownPromise: Promise<void> | null = null;
+  private portsFile = '';
+
+  constructor(options: ServerOptions, logger: Logger) {
+    this.options = options;
+    this.logger = logger;
+    this.serverId = createServerKeys().getPublicKey();
+    this.globalAccount = this.registerAccount(GLOBAL_ACCOUNT);
+    this.systemAccount = options.noSystemAccount ? null : this.registerAccount(options.systemAccount || SYSTEM_ACCOUNT);
+  }
+
+  get name(): string {
+    return this.options.serverName || this.serverId;
+  }
+
+  /** The port clients connect to (resolved once listening when configured as 0 or -1). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  private registerAccount(name: string): Account {
+    const account = new Account(name, { cacheSubjects: !this.options.disableSublistCache });
+    this.accounts.set(name, account);
+    return account;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const log = this.logger;
+    log.info(`Starting nats-server`);
+    log.info(`  Version:  ${NATS_COMPAT_VERSION} (dialtone ${DIALTONE_VERSION})`);
+    log.info(`  Git:      [not set]`);
+    log.info(`  Name:     ${this.name}`);
+    log.info(`  ID:       ${this.serverId}`);
+    if (o.configFile) log.info(`Using configuration file: ${o.configFile}`);
+    if (o.pidFile) writeFileSync(o.pidFile, String(process.pid));
+
+    const listener = net.createServer({ noDelay: true }, (socket) => this.acceptSocket(socket));
+    this.listener = listener;
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen({ host: o.host, port: o.port < 0 ? 0 : o.port }, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    listener.on('error', (err) => log.error(`Client listener error: ${err.message}`));
+    this.boundPort = (listener.address() as net.AddressInfo).port;
+    log.info(`Listening for client connections on ${joinHostPort(o.host, this.boundPort)}`);
+    log.info(`Server is ready`);
+    this.writePortsFile();
+  }
+
+  private acceptSocket(socket: net.Socket): void {
+    if (this.lameDuck || this.shutdownPromise !== null) {
+      socket.destroy();
+      return;
+    }
+    this.acceptConnection(socket, { remoteAddress: stripIPv6Prefix(socket.remoteAddress ?? ''), remotePort: socket.remotePort ?? 0 });
+  }
+
+  /** Serves a client over any byte duplex. */
+  acceptConnection(socket: Duplex, meta: ConnectionMeta): ClientConnection | null {
+    const cid = this.nextCid++;
+    const client = new ClientConnection(this, cid, socket, meta, this.globalAccount);
+    if (this.clients.size >= this.options.maxConnections) {
+      // nats-server sends INFO first so the client can read the reason.
+      socket.on('error', () => {});
+      socket.write(this.clientInfoLine(client));
+      socket.end(errProto(ErrText.MaxConnections));
+      setTimeout(() => socket.destroy(), 100).unref();
+      this.logger.error(`${meta.remoteAddress}:${meta.remotePort} - cid:${cid} - Maximum Connections Exceeded`);
+      return null;
+    }
+    this.clients.set(cid, client);
+    this.totalConnections++;
+    client.account.connections++;
+    this.logger.debug(`${client.describe()} - Client connection created`);
+    client.start();
+    return client;
+  }
+
+  removeClient(client: ClientConnection): void {
+    if (this.clients.delete(client.cid)) {
+      client.account.connections--;
+      this.logger.debug(`${client.describe()} - Client connection closed: ${client.closeReason ?? ''}`);
+    }
+  }
+
+  /** Always true until auth is configured by the security layer. */
+  authenticate(_client: ClientConnection): boolean {
+    return true;
+  }
+
+  /** The INFO line sent to `client` on accept. */
+  clientInfoLine(client: ClientConnection, extra: Record<string, unknown> = {}): string {
+    const o = this.options;
+    const info: Record<string, unknown> = {
+      server_id: this.serverId,
+      server_name: this.name,
+      version: NATS_COMPAT_VERSION,
+      proto: 1,
+      go: `node${process.versions.node}`,
+      host: o.host,
+      port: this.boundPort,
+      headers: !o.noHeaderSupport,
+      max_payload: o.maxPayload,
+      client_id: client.cid,
+      client_ip: client.host,
+      ...extra,
+    };
+    return `INFO ${JSON.stringify(info)} \r\n`;
+  }
+
+  /** Queues `client` to be flushed once the current event-loop turn's work is done. */
+  scheduleFlush(client: ClientConnection): void {
+    this.flushQueue.push(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushAll);
+    }
+  }
+
+  private runFlushes(): void {
+    this.flushScheduled = false;
+    const queue = this.flushQueue;
+    this.flushQueue = [];
+    for (let k = 0; k < queue.length; k++) queue[k]!.flush();
+  }
+
+  /** Applies settings nats-server can change on reload; the rest keep their values. */
+  reload(next: ServerOptions): void {
+    const prev = this.options;
+    const fixed = ['host', 'port', 'noSystemAccount', 'systemAccount', 'portsFileDir', 'pidFile'] as const;
+    for (const key of fixed) {
+      if (next[key] !== prev[key]) this.logger.warn(`Config reload: ${key} can not be changed without a restart; keeping the running value`);
+    }
+    this.options = { ...next, host: prev.host, port: prev.port, noSystemAccount: prev.noSystemAccount, systemAccount: prev.systemAccount, portsFileDir: prev.portsFileDir, pidFile: prev.pidFile };
+    for (const client of this.clients.values()) client.parser.maxPayload = this.options.maxPayload;
+    for (const client of this.clients.values()) client.parser.maxControlLine = this.options.maxControlLine;
+    this.logger.info('Reloaded server configuration');
+  }
+
+  /**
+   * Lame duck mode: stop accepting, tell clients to move (INFO ldm), wait the grace
+   * period, then close the remaining clients spread over the lame duck duration.
+   */
+  enterLameDuckMode(): Promise<void> {
+    if (this.lameDuck || this.shutdownPromise) return this.shutdownPromise ?? Promise.resolve();
+    this.lameDuck = true;
+    const o = this.options;
+    this.logger.info('Entering lame duck mode, stop accepting new clients');
+    this.listener?.close();
+    if (this.clients.size === 0) return this.shutdown();
+    for (const client of this.clients.values()) {
+      if (client.opts.protocol >= 1) client.enqueueString(this.clientInfoLine(client, { ldm: true }));
+    }
+    const grace = Math.min(o.lameDuckGracePeriod, o.lameDuckDuration);
+    const spread = Math.max(o.lameDuckDuration - grace, 0);
+    return new Promise<void>((resolve) => {
+      this.lameDuckTimer = setTimeout(() => {
+        const clients = [...this.clients.values()];
+        const step = clients.length > 0 ? spread / clients.length : 0;
+        let index = 0;
+        const closeNext = (): void => {
+          if (this.shutdownPromise !== null) return resolve();
+          const client = clients[index++];
+          if (client === undefined) {
+            this.lameDuckTimer = null;
+            void this.shutdown().then(resolve);
+            return;
+          }
+          client.close(ClosedState.ServerShutdown);
+          this.lameDuckTimer = setTimeout(closeNext, step);
+        };
+        closeNext();
+      }, grace);
+    });
+  }
+
+  /** Stops listening, closes every connection, clears every timer. */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise !== null) return this.shutdownPromise;
+    this.shutdownPromise = (async () => {
+      this.logger.info('Initiating Shutdown...');
+      if (this.lameDuckTimer !== null) clearTimeout(this.lameDuckTimer);
+      const listener = this.listener;
+      this.listener = null;
+      const closed = listener?.listening ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
+      const sockets: Promise<void>[] = [];
+      for (const client of [...this.clients.values()]) {
+        const socket = client.socket;
+        if (!socket.destroyed) sockets.push(new Promise<void>((r) => socket.once('close', () => r())));
+        client.close(ClosedState.ServerShutdown);
+      }
+      await Promise.all(sockets);
+      await closed;
+      this.removeRuntimeFiles();
+      this.logger.info('Server Exiting..');
+    })();
+    return this.shutdownPromise;
+  }
+
+  private portsFilePath(): string {
+    const dir = this.options.portsFileDir;
+    if (!dir) return '';
+    return path.join(dir, `${path.basename(process.argv[1] ?? 'nats-server').replace(/\.(m?js|ts)$/, '')}_${process.pid}.ports`);
+  }
+
+  private writePortsFile(): void {
+    const file = this.portsFilePath();
+    if (!file) return;
+    const nats = listenerHosts(this.options.host).map((h) => `nats://${joinHostPort(h, this.boundPort)}`);
+    writeFileSync(file, JSON.stringify({ nats }));
+    this.portsFile = file;
+  }
+
+  private removeRuntimeFiles(): void {
+    for (const file of [this.portsFile, this.options.pidFile]) {
+      if (!file) continue;
+      try {
+        unlinkSync(file);
+      } catch {
+        // Already gone: nothing to clean.
+      }
+    }
+    this.portsFile = '';
+  }
+}
+
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function stripIPv6Prefix(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** The addresses a listener on `host` answers at; every interface address for 0.0.0.0 or ::. */
+function listenerHosts(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return [host];
+  const hosts: string[] = [];
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (host === '0.0.0.0' && a.family !== 'IPv4') continue;
+      hosts.push(a.address);
+    }
+  }
+  return hosts.length > 0 ? hosts : ['127.0.0.1'];
+}

@@ -1,0 +1,246 @@
+/**
+ * The subject index: a trie of subject tokens with dedicated `*` and `>` branches,
+ * plus a cache of match results keyed by literal subject (as nats-server's sublist.go).
+ *
+ * A cached result stays valid until a subscription that could match it is added or
+ * removed: a literal subscription drops one cache entry, a wildcard one drops every
+ * cached subject it matches.
+ */
+import { isValidSubject, subjectIsLiteral, subjectMatches } from './subject.ts';
+
+export interface SublistEntry {
+  readonly subject: string;
+  /** Queue group name, or undefined for a plain subscription. */
+  readonly queue: string | undefined;
+}
+
+export interface MatchResult<T> {
+  readonly psubs: readonly T[];
+  /** One array per queue group name. */
+  readonly qsubs: readonly (readonly T[])[];
+}
+
+class TrieNode<T> {
+  next: Level<T> | null = null;
+  readonly psubs = new Set<T>();
+  qsubs: Map<string, Set<T>> | null = null;
+
+  isEmpty(): boolean {
+    return this.psubs.size === 0 && (this.qsubs === null || this.qsubs.size === 0) && (this.next === null || this.next.isEmpty());
+  }
+}
+
+class Level<T> {
+  readonly nodes = new Map<string, TrieNode<T>>();
+  pwc: TrieNode<T> | null = null;
+  fwc: TrieNode<T> | null = null;
+
+  isEmpty(): boolean {
+    return this.nodes.size === 0 && this.pwc === null && this.fwc === null;
+  }
+}
+
+const CACHE_MAX = 1024;
+const CACHE_SWEEP_TO = 768;
+
+const EMPTY_RESULT: MatchResult<never> = Object.freeze({ psubs: Object.freeze([]), qsubs: Object.freeze([]) });
+
+export class Sublist<T extends SublistEntry> {
+  private readonly root = new Level<T>();
+  private readonly cache = new Map<string, MatchResult<T>>();
+  private readonly cacheEnabled: boolean;
+  private subCount = 0;
+
+  /** Bumped by every insert and remove, so callers can keep their own match caches. */
+  genid = 0;
+
+  // Counters for /subsz.
+  inserts = 0;
+  removes = 0;
+  matches = 0;
+  cacheHits = 0;
+
+  constructor(options: { cache?: boolean } = {}) {
+    this.cacheEnabled = options.cache ?? true;
+  }
+
+  get count(): number {
+    return this.subCount;
+  }
+
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  /** Adds `sub`; false if its subject is not a valid subscription subject. */
+  insert(sub: T): boolean {
+    const subject = sub.subject;
+    if (!isValidSubject(subject)) return false;
+    const tokens = subject.split('.');
+    let level = this.root;
+    let node: TrieNode<T> | undefined;
+    for (const token of tokens) {
+      if (token === '*') node = level.pwc ??= new TrieNode<T>();
+      else if (token === '>') node = level.fwc ??= new TrieNode<T>();
+      else {
+        node = level.nodes.get(token);
+        if (node === undefined) {
+          node = new TrieNode<T>();
+          level.nodes.set(token, node);
+        }
+      }
+      level = node.next ??= new Level<T>();
+    }
+    const leaf = node!;
+    if (sub.queue === undefined) {
+      if (leaf.psubs.has(sub)) return true;
+      leaf.psubs.add(sub);
+    } else {
+      leaf.qsubs ??= new Map();
+      let group = leaf.qsubs.get(sub.queue);
+      if (group === undefined) {
+        group = new Set();
+        leaf.qsubs.set(sub.queue, group);
+      }
+      if (group.has(sub)) return true;
+      group.add(sub);
+    }
+    this.subCount++;
+    this.inserts++;
+    this.genid++;
+    this.invalidate(subject);
+    return true;
+  }
+
+  /** Removes `sub`; false if it was not present. */
+  remove(sub: T): boolean {
+    const tokens = sub.subject.split('.');
+    const path: { level: Level<T>; token: string; node: TrieNode<T> }[] = [];
+    let level: Level<T> | null = this.root;
+    let node: TrieNode<T> | null | undefined = null;
+    for (const token of tokens) {
+      if (level === null) return false;
+      node = token === '*' ? level.pwc : token === '>' ? level.fwc : level.nodes.get(token);
+      if (!node) return false;
+      path.push({ level, token, node });
+      level = node.next;
+    }
+    if (!node) return false;
+    let removed: boolean;
+    if (sub.queue === undefined) {
+      removed = node.psubs.delete(sub);
+    } else {
+      const group = node.qsubs?.get(sub.queue);
+      removed = group !== undefined && group.delete(sub);
+      if (group !== undefined && group.size === 0) node.qsubs!.delete(sub.queue);
+    }
+    if (!removed) return false;
+    this.subCount--;
+    this.removes++;
+    this.genid++;
+    // Prune nodes that no longer lead anywhere, deepest first.
+    for (let k = path.length - 1; k >= 0; k--) {
+      const step = path[k]!;
+      if (!step.node.isEmpty()) break;
+      if (step.token === '*') step.level.pwc = null;
+      else if (step.token === '>') step.level.fwc = null;
+      else step.level.nodes.delete(step.token);
+    }
+    this.invalidate(sub.subject);
+    return true;
+  }
+
+  /** All subscriptions whose subject matches the literal `subject`. */
+  match(subject: string): MatchResult<T> {
+    this.matches++;
+    const cached = this.cache.get(subject);
+    if (cached !== undefined) {
+      this.cacheHits++;
+      return cached;
+    }
+    const tokens = subject.split('.');
+    for (const t of tokens) if (t.length === 0) return EMPTY_RESULT;
+    const psubs: T[] = [];
+    const groups = new Map<string, T[]>();
+    collect(this.root, tokens, 0, psubs, groups);
+    const result: MatchResult<T> =
+      psubs.length === 0 && groups.size === 0 ? EMPTY_RESULT : { psubs, qsubs: Array.from(groups.values()) };
+    if (this.cacheEnabled) {
+      this.cache.set(subject, result);
+      if (this.cache.size > CACHE_MAX) this.sweepCache();
+    }
+    return result;
+  }
+
+  /** True if at least one subscription matches the literal `subject`. */
+  hasInterest(subject: string): boolean {
+    const r = this.match(subject);
+    return r.psubs.length > 0 || r.qsubs.length > 0;
+  }
+
+  /** Every subscription, in no particular order. */
+  all(): T[] {
+    const out: T[] = [];
+    const walk = (level: Level<T>): void => {
+      const visit = (node: TrieNode<T> | null): void => {
+        if (node === null) return;
+        for (const s of node.psubs) out.push(s);
+        if (node.qsubs) for (const g of node.qsubs.values()) for (const s of g) out.push(s);
+        if (node.next) walk(node.next);
+      };
+      for (const node of level.nodes.values()) visit(node);
+      visit(level.pwc);
+      visit(level.fwc);
+    };
+    walk(this.root);
+    return out;
+  }
+
+  private invalidate(subject: string): void {
+    if (this.cache.size === 0) return;
+    if (subjectIsLiteral(subject)) {
+      this.cache.delete(subject);
+      return;
+    }
+    for (const key of this.cache.keys()) {
+      if (subjectMatches(key, subject)) this.cache.delete(key);
+    }
+  }
+
+  private sweepCache(): void {
+    let excess = this.cache.size - CACHE_SWEEP_TO;
+    for (const key of this.cache.keys()) {
+      if (excess-- <= 0) break;
+      this.cache.delete(key);
+    }
+  }
+}
+
+function addNode<T extends SublistEntry>(node: TrieNode<T>, psubs: T[], groups: Map<string, T[]>): void {
+  for (const s of node.psubs) psubs.push(s);
+  if (node.qsubs === null) return;
+  for (const [name, members] of node.qsubs) {
+    let group = groups.get(name);
+    if (group === undefined) {
+      group = [];
+      groups.set(name, group);
+    }
+    for (const s of members) group.push(s);
+  }
+}
+
+function collect<T extends SublistEntry>(level: Level<T>, tokens: string[], index: number, psubs: T[], groups: Map<string, T[]>): void {
+  const last = tokens.length - 1;
+  let current: Level<T> | null = level;
+  for (let i = index; i <= last && current !== null; i++) {
+    if (current.fwc !== null) addNode(current.fwc, psubs, groups);
+    if (current.pwc !== null) {
+      if (i === last) addNode(current.pwc, psubs, groups);
+      else if (current.pwc.next !== null) collect(current.pwc.next, tokens, i + 1, psubs, groups);
+    }
+    const node = current.nodes.get(tokens[i]!);
+    if (node === undefined) return;
+    if (i === last) addNode(node, psubs, groups);
+    current = node.next;
+  }
+}
