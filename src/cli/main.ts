@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+/**
+ * The `dialtone` / `nats-server` command: nats-server's flags and config files,
+ * its log lines and its signals, so scripts and test launchers need no changes.
+ */
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadConfigFile } from '../options/config.ts';
+import { defaultOptions, type ServerOptions } from '../options/options.ts';
+import { Server } from '../server/server.ts';
+import { NatsLogger } from '../util/logger.ts';
+import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
+import { FlagError, parseFlags, type FlagSpec, type FlagValue } from './flags.ts';
+
+const FLAGS: FlagSpec[] = [
+  { names: ['help', 'h'], kind: 'bool' },
+  { names: ['version', 'v'], kind: 'bool' },
+  { names: ['help_tls'], kind: 'bool' },
+  { names: ['port', 'p'], kind: 'int' },
+  { names: ['server_name', 'n', 'name'], kind: 'string' },
+  { names: ['addr', 'a', 'net'], kind: 'string' },
+  { names: ['client_advertise'], kind: 'string' },
+  { names: ['debug', 'D'], kind: 'bool' },
+  { names: ['trace', 'V'], kind: 'bool' },
+  { names: ['VV'], kind: 'bool' },
+  { names: ['DV'], kind: 'bool' },
+  { names: ['DVV'], kind: 'bool' },
+  { names: ['logtime', 'T'], kind: 'bool' },
+  { names: ['logtime_utc'], kind: 'bool' },
+  { names: ['user'], kind: 'string' },
+  { names: ['pass'], kind: 'string' },
+  { names: ['auth'], kind: 'string' },
+  { names: ['http_port', 'm'], kind: 'int' },
+  { names: ['https_port', 'ms'], kind: 'int' },
+  { names: ['config', 'c'], kind: 'string' },
+  { names: ['t'], kind: 'bool' },
+  { names: ['signal', 'sl'], kind: 'string' },
+  { names: ['pid', 'P'], kind: 'string' },
+  { names: ['ports_file_dir'], kind: 'string' },
+  { names: ['log', 'l'], kind: 'string' },
+  { names: ['log_size_limit'], kind: 'int' },
+  { names: ['syslog', 's'], kind: 'bool' },
+  { names: ['remote_syslog', 'r'], kind: 'string' },
+  { names: ['profile'], kind: 'int' },
+  { names: ['routes'], kind: 'string' },
+  { names: ['cluster', 'cluster_listen'], kind: 'string' },
+  { names: ['cluster_advertise'], kind: 'string' },
+  { names: ['no_advertise'], kind: 'bool' },
+  { names: ['connect_retries'], kind: 'int' },
+  { names: ['cluster_name'], kind: 'string' },
+  { names: ['tls'], kind: 'bool' },
+  { names: ['tlsverify'], kind: 'bool' },
+  { names: ['tlscert'], kind: 'string' },
+  { names: ['tlskey'], kind: 'string' },
+  { names: ['tlscacert'], kind: 'string' },
+  { names: ['max_traced_msg_len'], kind: 'int' },
+  { names: ['jetstream', 'js'], kind: 'bool' },
+  { names: ['store_dir', 'sd'], kind: 'string' },
+];
+
+/** Flags nats-server has whose feature this release lacks: refused, never ignored. */
+const NOT_YET: Record<string, string> = {
+  user: 'authentication',
+  pass: 'authentication',
+  auth: 'authentication',
+  tls: 'TLS',
+  tlsverify: 'TLS',
+  tlscert: 'TLS',
+  tlskey: 'TLS',
+  tlscacert: 'TLS',
+  routes: 'clustering',
+  cluster: 'clustering',
+  cluster_advertise: 'clustering',
+  no_advertise: 'clustering',
+  connect_retries: 'clustering',
+  cluster_name: 'clustering',
+  jetstream: 'JetStream',
+  store_dir: 'JetStream',
+  syslog: 'syslog logging',
+  remote_syslog: 'syslog logging',
+  profile: 'profiling',
+};
+
+const USAGE = `
+dialtone ${DIALTONE_VERSION} - a NATS server for Node.js (speaks as nats-server ${NATS_COMPAT_VERSION})
+
+Usage: dialtone [options]    (also installed as nats-server)
+
+Flags take one dash or two, and a value as "-p 4222" or "-p=4222".
+
+Server
+    -a, --addr, --net <host>         Address to listen on (default 0.0.0.0)
+    -p, --port <port>                Client port (default 4222; -1 for any free port)
+    -n, --name, --server_name <name> Server name (default: the server id)
+    -P, --pid <file>                 Write the process id to this file
+    -m, --http_port <port>           Monitoring port (accepted; served by a later release)
+    -ms, --https_port <port>         HTTPS monitoring port (accepted; served by a later release)
+    -c, --config <file>              Read settings from a nats-server config file
+    -t                               Check the config file and exit
+    -sl, --signal <sig>[=<pid>]      Signal a running server: ldm, stop, quit, term, reopen, reload
+                                     (<pid> is a process id or a pid file)
+    --client_advertise <host:port>   Address to advertise to clients
+    --ports_file_dir <dir>           Write <name>_<pid>.ports listing the bound addresses
+
+Logging
+    -l, --log <file>                 Append log lines to a file instead of stderr
+    -T, --logtime                    Timestamp log lines (default true; -T=false to turn off)
+    --logtime_utc                    Timestamps in UTC
+    -D, --debug                      Debug log lines
+    -V, --trace                      Protocol trace log lines
+    -DV                              Debug and trace (also -VV, -DVV)
+
+Not in this release (refused with a message): --user, --pass, --auth, --tls*, --routes,
+--cluster*, -js/--jetstream, -sd/--store_dir, -s/--syslog, -r/--remote_syslog, --profile
+
+Other
+    -h, --help                       This text
+    -v, --version                    Print the nats-server version spoken (nats-server: vX.Y.Z)
+`;
+
+const programName = (): string => {
+  const base = path.basename(process.argv[1] ?? 'dialtone').replace(/\.(m?js|ts)$/, '');
+  return base === 'main' ? 'dialtone' : base;
+};
+
+function die(message: string, code = 1): never {
+  process.stderr.write(`${programName()}: ${message}\n`);
+  process.exit(code);
+}
+
+function resolvePid(target: string | undefined): number {
+  if (target === undefined || target === '') {
+    let out = '';
+    try {
+      out = execFileSync('pgrep', ['-f', '(nats-server|dialtone)'], { encoding: 'utf8' });
+    } catch {
+      die('no running server found to signal');
+    }
+    const pids = out.split(/\s+/).filter((p) => p && Number(p) !== process.pid);
+    if (pids.length !== 1) die(`multiple or no servers found (${pids.join(', ')}): name one with --signal <sig>=<pid>`);
+    return Number(pids[0]);
+  }
+  if (/^\d+$/.test(target)) return Number(target);
+  try {
+    return Number(readFileSync(target, 'utf8').trim());
+  } catch {
+    return die(`could not read pid file ${target}`);
+  }
+}
+
+function sendSignal(spec: string): never {
+  const [command, target] = spec.split('=', 2) as [string, string | undefined];
+  const signals: Record<string, NodeJS.Signals> = { ldm: 'SIGUSR2', stop: 'SIGKILL', quit: 'SIGINT', term: 'SIGTERM', reopen: 'SIGUSR1', reload: 'SIGHUP' };
+  const signal = signals[command.toLowerCase()];
+  if (signal === undefined) die(`unknown signal "${command}"`);
+  const pid = resolvePid(target);
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    die(`could not signal process ${pid}: ${(err as Error).message}`);
+  }
+  process.exit(0);
+}
+
+/** Applies flags over the settings from the config file (flags win, as in nats-server). */
+function applyFlags(o: ServerOptions, flags: Map<string, FlagValue>): void {
+  const str = (k: string): string | undefined => (flags.has(k) ? String(flags.get(k)) : undefined);
+  const num = (k: string): number | undefined => (flags.has(k) ? Number(flags.get(k)) : undefined);
+  const bool = (k: string): boolean | undefined => (flags.has(k) ? Boolean(flags.get(k)) : undefined);
+  o.port = num('port') ?? o.port;
+  o.host = str('addr') ?? o.host;
+  o.serverName = str('server_name') ?? o.serverName;
+  o.clientAdvertise = str('client_advertise') ?? o.clientAdvertise;
+  o.httpPort = num('http_port') ?? o.httpPort;
+  o.httpsPort = num('https_port') ?? o.httpsPort;
+  o.pidFile = str('pid') ?? o.pidFile;
+  o.portsFileDir = str('ports_file_dir') ?? o.portsFileDir;
+  o.logFile = str('log') ?? o.logFile;
+  o.logtime = bool('logtime') ?? o.logtime;
+  o.logtimeUTC = bool('logtime_utc') ?? o.logtimeUTC;
+  o.debug = bool('debug') ?? o.debug;
+  o.trace = bool('trace') ?? o.trace;
+  for (const combo of ['DV', 'DVV']) if (flags.get(combo) === true) o.debug = o.trace = true;
+  if (flags.get('VV') === true) o.trace = true;
+}
+
+function buildOptions(flags: Map<string, FlagValue>, configFile: string | undefined): { options: ServerOptions; warnings: string[] } {
+  const loaded = configFile ? loadConfigFile(configFile) : { options: defaultOptions(), warnings: [] };
+  applyFlags(loaded.options, flags);
+  return loaded;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseFlags(argv, FLAGS);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const flags = parsed.values;
+  for (const arg of parsed.args) {
+    if (arg === 'version') flags.set('version', true);
+    else if (arg === 'help') flags.set('help', true);
+    else die(`unrecognized command: "${arg}"`);
+  }
+  if (flags.get('version') === true) {
+    process.stdout.write(`nats-server: v${NATS_COMPAT_VERSION}\n`);
+    process.exit(0);
+  }
+  if (flags.get('help') === true) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (flags.get('help_tls') === true) die('TLS is not supported yet in this release');
+  const signal = flags.get('signal');
+  if (typeof signal === 'string') sendSignal(signal);
+  for (const key of flags.keys()) {
+    const feature = NOT_YET[key];
+    if (feature !== undefined && !(flags.get(key) === false)) die(`--${key} is not supported yet: dialtone does not implement ${feature} in this release`);
+  }
+
+  const configFile = flags.get('config') as string | undefined;
+  let loaded;
+  try {
+    loaded = buildOptions(flags, configFile);
+  } catch (err) {
+    die((err as Error).message);
+  }
+  if (flags.get('t') === true) {
+    process.stderr.write(`${programName()}: configuration file ${configFile ?? ''} is valid\n`);
+    process.exit(0);
+  }
+  const options = loaded.options;
+  const logger = new NatsLogger({ debug: options.debug, trace: options.trace, logtime: options.logtime, utc: options.logtimeUTC, file: options.logFile });
+  for (const w of loaded.warnings) logger.warn(w);
+  if (options.httpPort !== 0 || options.httpsPort !== 0) logger.warn('Monitoring endpoints are not served in this release; the http port setting is ignored');
+
+  const server = new Server(options, logger);
+  try {
+    await server.start();
+  } catch (err) {
+    logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(err as Error).message}"`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('Trapped signal; shutting down');
+    void server.shutdown().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGUSR2', () => {
+    void server.enterLameDuckMode().then(() => process.exit(0));
+  });
+  process.on('SIGUSR1', () => logger.info('Reopening log file (log lines are appended per write)'));
+  process.on('SIGHUP', () => {
+    if (!configFile) {
+      logger.error('Failed to reload server configuration: no configuration file');
+      return;
+    }
+    try {
+      const next = buildOptions(flags, configFile);
+      for (const w of next.warnings) logger.warn(w);
+      server.reload(next.options);
+    } catch (err) {
+      logger.error(`Failed to reload server configuration: ${(err as Error).message}`);
+    }
+  });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  die((err as Error).stack ?? String(err));
+});

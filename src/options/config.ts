@@ -1,0 +1,70 @@
+/**
+ * The settings users write, in the config file's own key names. The same shape is
+ * accepted by `startServer()`, so a config file and an embedded server read alike.
+ */
+import { parseConfFile, usedVariables, type ConfMap } from '../conf/index.ts';
+import { applyConfig } from './from-config.ts';
+import { defaultOptions, type ServerOptions } from './options.ts';
+
+/** A duration: a Go duration string ("2m", "500ms") or a number of seconds. */
+export type Duration = string | number;
+/** A size: a number of bytes or a string with a unit ("1MB", "64KB"). */
+export type Size = number | string;
+
+export interface ServerConfig {
+  /** Bind address; `net` is an alias. */
+  host?: string;
+  net?: string;
+  /** "host:port" in one value. */
+  listen?: string;
+  /** Client port; 0 or -1 picks a free one. */
+  port?: number;
+  server_name?: string;
+  client_advertise?: string;
+  max_payload?: Size;
+  max_control_line?: Size;
+  max_pending?: Size;
+  max_connections?: number;
+  max_subscriptions?: number;
+  max_sub_tokens?: number;
+  ping_interval?: Duration;
+  ping_max?: number;
+  write_deadline?: Duration;
+  lame_duck_duration?: Duration;
+  lame_duck_grace_period?: Duration;
+  no_header_support?: boolean;
+  disable_sublist_cache?: boolean;
+  disable_short_first_ping?: boolean;
+  max_closed_clients?: number;
+  debug?: boolean;
+  trace?: boolean;
+  logtime?: boolean;
+  logtime_utc?: boolean;
+  logfile?: string;
+  pidfile?: string;
+  ports_file_dir?: string;
+  http?: string | number;
+  http_port?: number;
+  no_system_account?: boolean;
+  system_account?: string;
+}
+
+export interface LoadedOptions {
+  options: ServerOptions;
+  warnings: string[];
+}
+
+/** Reads a config file into options on top of `base`. Throws ConfError/ConfigError. */
+export function loadConfigFile(file: string, base: ServerOptions = defaultOptions()): LoadedOptions {
+  const conf = parseConfFile(file);
+  const options = { ...base, configFile: file };
+  const warnings = applyConfig(options, conf, usedVariables(conf));
+  return { options, warnings };
+}
+
+/** Applies settings given in code (config-file key names) on top of `base`. */
+export function loadConfigObject(config: ServerConfig, base: ServerOptions = defaultOptions()): LoadedOptions {
+  const options = { ...base };
+  const warnings = applyConfig(options, config as ConfMap);
+  return { options, warnings };
+}

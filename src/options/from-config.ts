@@ -1,0 +1,225 @@
+/**
+ * Turns a parsed config (a file, or the same keys given to `startServer`) into
+ * ServerOptions. Keys are matched case-insensitively, as nats-server does. A key
+ * nats-server knows but this release does not implement is an error naming it, so
+ * a deployment never runs with a setting silently ignored.
+ */
+import { keyPosition, natsColumn, type ConfMap, type ConfValue } from '../conf/index.ts';
+import type { ServerOptions } from './options.ts';
+import { parseGoDuration, parseSizeString, splitHostPort } from './values.ts';
+
+export interface SourcePosition {
+  file?: string | undefined;
+  line: number;
+  col: number;
+}
+
+export class ConfigError extends Error {
+  readonly position: SourcePosition | undefined;
+  constructor(message: string, position?: SourcePosition) {
+    super(position ? `${position.file ? position.file + ':' : ''}${position.line}:${position.col}: ${message}` : message);
+    this.name = 'ConfigError';
+    this.position = position;
+  }
+}
+
+interface Context {
+  map: ConfMap;
+  key: string;
+  warnings: string[];
+}
+
+type Setter = (o: ServerOptions, value: ConfValue, ctx: Context) => void;
+
+/** Where `key` was written, with the column as nats-server prints it. */
+function positionOf(map: ConfMap, key: string): SourcePosition | undefined {
+  const pos = keyPosition(map, key);
+  return pos === undefined ? undefined : { file: pos.file, line: pos.line, col: natsColumn(pos) };
+}
+
+function fail(ctx: Context, message: string): never {
+  throw new ConfigError(message, positionOf(ctx.map, ctx.key));
+}
+
+function asString(v: ConfValue, ctx: Context): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return fail(ctx, `expected a string for "${ctx.key}"`);
+}
+
+function asInt(v: ConfValue, ctx: Context): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string') {
+    const n = parseSizeString(v);
+    if (n !== null) return n;
+  }
+  return fail(ctx, `expected an integer for "${ctx.key}"`);
+}
+
+function asBool(v: ConfValue, ctx: Context): boolean {
+  if (typeof v === 'boolean') return v;
+  return fail(ctx, `expected a boolean for "${ctx.key}"`);
+}
+
+/** A duration: a Go duration string, or a bare number of seconds (with a warning, as nats-server). */
+function asDuration(v: ConfValue, ctx: Context): number {
+  if (typeof v === 'number') {
+    ctx.warnings.push(`${ctx.key} should be a duration string such as "${v}s"; reading ${v} as seconds`);
+    return v * 1000;
+  }
+  if (typeof v === 'string') {
+    const ms = parseGoDuration(v);
+    if (ms !== null) return ms;
+  }
+  return fail(ctx, `invalid duration for "${ctx.key}": ${String(v)}`);
+}
+
+function setHostPort(o: ServerOptions, v: ConfValue, ctx: Context, apply: (host: string, port: number | null) => void): void {
+  const hp = splitHostPort(asString(v, ctx));
+  if (hp === null) fail(ctx, `could not parse address "${String(v)}"`);
+  apply(hp.host, hp.port);
+}
+
+const SETTERS: Record<string, Setter> = {
+  listen: (o, v, ctx) =>
+    setHostPort(o, v, ctx, (host, port) => {
+      if (host) o.host = host;
+      if (port !== null) o.port = port;
+    }),
+  host: (o, v, ctx) => (o.host = asString(v, ctx)),
+  net: (o, v, ctx) => (o.host = asString(v, ctx)),
+  port: (o, v, ctx) => (o.port = asInt(v, ctx)),
+  server_name: (o, v, ctx) => {
+    const name = asString(v, ctx);
+    if (/\s/.test(name)) fail(ctx, 'server name cannot contain spaces');
+    o.serverName = name;
+  },
+  client_advertise: (o, v, ctx) => (o.clientAdvertise = asString(v, ctx)),
+  max_payload: (o, v, ctx) => (o.maxPayload = asInt(v, ctx)),
+  max_control_line: (o, v, ctx) => (o.maxControlLine = asInt(v, ctx)),
+  max_pending: (o, v, ctx) => (o.maxPending = asInt(v, ctx)),
+  max_connections: (o, v, ctx) => (o.maxConnections = asInt(v, ctx)),
+  max_conn: (o, v, ctx) => (o.maxConnections = asInt(v, ctx)),
+  max_subscriptions: (o, v, ctx) => (o.maxSubscriptions = asInt(v, ctx)),
+  max_subs: (o, v, ctx) => (o.maxSubscriptions = asInt(v, ctx)),
+  max_sub_tokens: (o, v, ctx) => (o.maxSubTokens = asInt(v, ctx)),
+  ping_interval: (o, v, ctx) => (o.pingInterval = asDuration(v, ctx)),
+  ping_max: (o, v, ctx) => (o.pingMax = asInt(v, ctx)),
+  write_deadline: (o, v, ctx) => (o.writeDeadline = asDuration(v, ctx)),
+  lame_duck_duration: (o, v, ctx) => (o.lameDuckDuration = asDuration(v, ctx)),
+  lame_duck_grace_period: (o, v, ctx) => (o.lameDuckGracePeriod = asDuration(v, ctx)),
+  no_header_support: (o, v, ctx) => (o.noHeaderSupport = asBool(v, ctx)),
+  disable_sublist_cache: (o, v, ctx) => (o.disableSublistCache = asBool(v, ctx)),
+  no_sublist_cache: (o, v, ctx) => (o.disableSublistCache = asBool(v, ctx)),
+  disable_short_first_ping: (o, v, ctx) => (o.disableShortFirstPing = asBool(v, ctx)),
+  max_closed_clients: (o, v, ctx) => (o.maxClosedClients = asInt(v, ctx)),
+  debug: (o, v, ctx) => (o.debug = asBool(v, ctx)),
+  trace: (o, v, ctx) => (o.trace = asBool(v, ctx)),
+  trace_verbose: (o, v, ctx) => (o.trace = asBool(v, ctx) || o.trace),
+  logtime: (o, v, ctx) => (o.logtime = asBool(v, ctx)),
+  logtime_utc: (o, v, ctx) => (o.logtimeUTC = asBool(v, ctx)),
+  logfile: (o, v, ctx) => (o.logFile = asString(v, ctx)),
+  log_file: (o, v, ctx) => (o.logFile = asString(v, ctx)),
+  pidfile: (o, v, ctx) => (o.pidFile = asString(v, ctx)),
+  pid_file: (o, v, ctx) => (o.pidFile = asString(v, ctx)),
+  ports_file_dir: (o, v, ctx) => (o.portsFileDir = asString(v, ctx)),
+  http: (o, v, ctx) =>
+    setHostPort(o, v, ctx, (host, port) => {
+      if (host) o.httpHost = host;
+      if (port !== null) o.httpPort = port;
+    }),
+  monitor_port: (o, v, ctx) => (o.httpPort = asInt(v, ctx)),
+  http_port: (o, v, ctx) => (o.httpPort = asInt(v, ctx)),
+  https: (o, v, ctx) =>
+    setHostPort(o, v, ctx, (host, port) => {
+      if (host) o.httpHost = host;
+      if (port !== null) o.httpsPort = port;
+    }),
+  https_port: (o, v, ctx) => (o.httpsPort = asInt(v, ctx)),
+  no_system_account: (o, v, ctx) => (o.noSystemAccount = asBool(v, ctx)),
+  system_account: (o, v, ctx) => (o.systemAccount = asString(v, ctx)),
+  system: (o, v, ctx) => (o.systemAccount = asString(v, ctx)),
+  // Accepted with no effect on a standalone server, as in nats-server.
+  server_tags: () => {},
+  connect_error_reports: () => {},
+  reconnect_error_reports: () => {},
+  no_fast_producer_stall: () => {},
+  max_traced_msg_len: () => {},
+  logfile_size_limit: () => {},
+  log_size_limit: () => {},
+};
+
+/** nats-server keys that this release does not implement yet, with the feature they belong to. */
+const NOT_YET: Record<string, string> = {
+  authorization: 'authentication and authorization',
+  no_auth_user: 'authentication and authorization',
+  accounts: 'accounts',
+  mappings: 'subject mappings',
+  maps: 'subject mappings',
+  operator: 'decentralized JWT auth',
+  operators: 'decentralized JWT auth',
+  trusted: 'decentralized JWT auth',
+  trusted_keys: 'decentralized JWT auth',
+  resolver: 'decentralized JWT auth',
+  resolver_tls: 'decentralized JWT auth',
+  resolver_preload: 'decentralized JWT auth',
+  resolver_pinned_accounts: 'decentralized JWT auth',
+  default_sentinel: 'decentralized JWT auth',
+  tls: 'TLS',
+  allow_non_tls: 'TLS',
+  ocsp: 'TLS',
+  cluster: 'clustering',
+  gateway: 'super-clusters (gateways)',
+  leafnodes: 'leaf nodes',
+  leaf: 'leaf nodes',
+  websocket: 'WebSocket',
+  ws: 'WebSocket',
+  mqtt: 'MQTT',
+  jetstream: 'JetStream',
+  store_dir: 'JetStream',
+  default_js_domain: 'JetStream',
+  syslog: 'syslog logging',
+  remote_syslog: 'syslog logging',
+  prof_port: 'profiling',
+  http_base_path: 'monitoring',
+  proxies: 'trusted proxies',
+  proxy_protocol: 'the PROXY protocol',
+  server_metadata: 'server metadata',
+  feature_flags: 'feature flags',
+};
+
+/** A `jetstream` value that leaves JetStream off, which we can honour today. */
+function jetstreamDisabled(v: ConfValue): boolean {
+  if (v === false) return true;
+  if (typeof v === 'string') return ['disabled', 'disable', 'false', 'off', 'no'].includes(v.toLowerCase());
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
+    const enabled = Object.entries(v).find(([k]) => k.toLowerCase() === 'enabled');
+    return enabled !== undefined && enabled[1] === false;
+  }
+  return false;
+}
+
+/**
+ * Applies every key of `conf` to `options`. Throws ConfigError (with the key's file,
+ * line and column when known) for unknown keys, unsupported features and bad values.
+ * Returns the warnings to log.
+ */
+export function applyConfig(options: ServerOptions, conf: ConfMap, variables: ReadonlySet<string> = new Set()): string[] {
+  const warnings: string[] = [];
+  for (const [rawKey, value] of Object.entries(conf)) {
+    const key = rawKey.toLowerCase();
+    const ctx: Context = { map: conf, key: rawKey, warnings };
+    const setter = SETTERS[key];
+    if (setter !== undefined) {
+      setter(options, value, ctx);
+      continue;
+    }
+    if (key === 'jetstream' && jetstreamDisabled(value)) continue;
+    const feature = NOT_YET[key];
+    if (feature !== undefined) fail(ctx, `"${rawKey}" is not supported yet: dialtone does not implement ${feature} in this release`);
+    // A key used only as a $variable elsewhere is not a setting.
+    if (variables.has(rawKey)) continue;
+    fail(ctx, `unknown field "${rawKey}"`);
+  }
+  return warnings;
+}
