@@ -127,6 +127,13 @@ export class ClientParser {
   connectRequired = false;
   /** Set by the handler when the connection closes: parsing stops at once. */
   stopped = false;
+  /**
+   * Chunks given to parse() are reused by the caller after it returns, so partial
+   * frames are copied rather than kept as views.
+   */
+  transientInput = false;
+  /** The last frame the parser assembled from several reads (owned by the parser, not transient). */
+  frameCopy: Buffer | null = null;
 
   // The message being delivered to onPub: offsets into msgBuf.
   msgBuf: Buffer = Buffer.alloc(0);
@@ -172,13 +179,14 @@ export class ClientParser {
       if (this.pendingNeed > 0) {
         // The control line is known: wait until the whole frame is here, then copy it once.
         if (this.pendingLen + chunk.length < this.pendingNeed) {
-          this.pending.push(chunk);
+          this.pending.push(this.transientInput ? Buffer.from(chunk) : chunk);
           this.pendingLen += chunk.length;
           return;
         }
         const take = this.pendingNeed - this.pendingLen;
         this.pending.push(chunk.subarray(0, take));
         const frame = Buffer.concat(this.pending, this.pendingNeed);
+        this.frameCopy = frame;
         this.resetPending();
         this.run(frame, 0);
         if (this.stopped) return;
@@ -186,6 +194,7 @@ export class ClientParser {
       } else {
         this.pending.push(chunk);
         const joined = Buffer.concat(this.pending, this.pendingLen + chunk.length);
+        this.frameCopy = joined;
         this.resetPending();
         this.run(joined, 0);
         return;
@@ -207,7 +216,8 @@ export class ClientParser {
   }
 
   private stash(buf: Buffer, start: number, need: number): void {
-    this.pending.push(buf.subarray(start));
+    const rest = buf.subarray(start);
+    this.pending.push(this.transientInput && buf !== this.frameCopy ? Buffer.from(rest) : rest);
     this.pendingLen = buf.length - start;
     this.pendingNeed = need;
   }

@@ -3,6 +3,7 @@
  * account's subject index, and MSG lines built straight into each receiver's
  * outbound buffer, which is written once per event-loop turn.
  */
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Account } from '../accounts/account.ts';
 import { ClientParser, ParseError, type ClientProtocolHandler } from '../protocol/parser.ts';
@@ -12,6 +13,7 @@ import { copyBytes, writeDecimal } from '../util/bytes.ts';
 import '../util/buffer-natives.ts';
 import { ClosedState } from './closed-state.ts';
 import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
+import { readIntoSharedBuffer } from './shared-read.ts';
 import { Subscription } from './subscription.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
 import type { Server } from './server.ts';
@@ -31,6 +33,8 @@ const MSG_LINE_OVERHEAD = 5 + 3 + 20 + 2 + 2;
 const FIRST_CLIENT_PING_MS = 2000;
 /** Even a busy connection gets a PING this often, to refresh its round-trip time. */
 const RTT_REFRESH_MS = 60 * 60 * 1000;
+/** Longest a producer's reading pauses, per read, for a backed-up consumer. */
+const FAST_PRODUCER_STALL_MS = 10;
 
 export interface ConnectionMeta {
   remoteAddress: string;
@@ -71,6 +75,15 @@ export class ClientConnection implements ClientProtocolHandler {
   private segments: Buffer[] = [];
   /** Bytes queued here and not yet handed to the socket. */
   private queuedBytes = 0;
+  /** Outbound bytes beyond which this connection is a slow consumer (max_pending). */
+  maxPending: number;
+  /** Pending bytes beyond which producers writing to this connection are stalled (75% of max_pending). */
+  stallThreshold: number;
+  /** Bytes the socket still held after the last flush. */
+  private backlog = 0;
+  /** Producers waiting for this connection to drain. */
+  stalledProducers: ClientConnection[] = [];
+  private stallTimer: NodeJS.Timeout | null = null;
   /** Already on the server's list of connections to flush this turn. */
   flushPending = false;
 
@@ -101,17 +114,24 @@ export class ClientConnection implements ClientProtocolHandler {
     this.parser = new ClientParser(this);
     this.parser.maxControlLine = opts.maxControlLine;
     this.parser.maxPayload = opts.maxPayload;
+    this.maxPending = opts.maxPending;
+    this.stallThreshold = Math.floor(opts.maxPending * 0.75);
     this.parser.connectRequired = server.authRequired;
   }
 
   /** Sends INFO and starts reading; called once the transport is ready. */
   start(): void {
     const socket = this.socket;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (socket instanceof net.Socket && readIntoSharedBuffer(socket, (view) => this.onData(view))) {
+      this.parser.transientInput = true;
+    } else {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    }
+    socket.resume();
     socket.on('end', () => this.close(ClosedState.ClientClosed));
     socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
     socket.on('close', () => this.close(ClosedState.ClientClosed));
-    socket.on('drain', () => this.clearWriteDeadline());
+    socket.on('drain', () => this.onDrain());
     this.enqueueString(this.server.clientInfoLine(this));
     this.flush();
     if (this.server.authRequired) {
@@ -120,10 +140,49 @@ export class ClientConnection implements ClientProtocolHandler {
     this.schedulePing(this.server.options.pingInterval);
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.closed) return;
+  /** Parses one read; returns false when reading should pause (a consumer is backed up). */
+  private onData(chunk: Buffer): boolean {
+    if (this.closed) return true;
     this.lastActivity = Date.now();
     this.parser.parse(chunk);
+    const congested = this.server.congestedConsumer;
+    if (congested === null) return true;
+    this.server.congestedConsumer = null;
+    if (congested === this || congested.closed) return true;
+    this.stallFor(congested);
+    return false;
+  }
+
+  /**
+   * Stops reading from this producer until `consumer` drains, for at most
+   * FAST_PRODUCER_STALL_MS per read, as nats-server stalls fast producers: the
+   * consumer gets time to catch up, and one that cannot is still cut off by
+   * max_pending or write_deadline.
+   */
+  private stallFor(consumer: ClientConnection): void {
+    if (this.stallTimer !== null) return;
+    consumer.stalledProducers.push(this);
+    this.stallTimer = setTimeout(() => this.resumeReading(), FAST_PRODUCER_STALL_MS);
+    if (!this.parser.transientInput) this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (this.stallTimer === null) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    if (this.closed) return;
+    // In shared-buffer mode a `false` from the read callback stopped the handle; read(0) restarts it.
+    if (this.parser.transientInput) this.socket.read(0);
+    else this.socket.resume();
+  }
+
+  private onDrain(): void {
+    this.backlog = 0;
+    this.clearWriteDeadline();
+    const producers = this.stalledProducers;
+    if (producers.length === 0) return;
+    this.stalledProducers = [];
+    for (const p of producers) p.resumeReading();
   }
 
   private onSocketError(err: NodeJS.ErrnoException): void {
@@ -217,10 +276,10 @@ export class ClientConnection implements ClientProtocolHandler {
     }
     if (opts.verbose) this.enqueue(OK_PROTO);
 
-    let delivered = false;
+    let deliveries = 0;
     const psubs = result.psubs;
     for (let k = 0; k < psubs.length; k++) {
-      if (this.deliver(psubs[k]!, p)) delivered = true;
+      if (this.deliver(psubs[k]!, p)) deliveries++;
     }
     const qsubs = result.qsubs;
     for (let g = 0; g < qsubs.length; g++) {
@@ -229,12 +288,15 @@ export class ClientConnection implements ClientProtocolHandler {
       const first = len > 1 ? Math.floor(Math.random() * len) : 0;
       for (let k = 0; k < len; k++) {
         if (this.deliver(group[(first + k) % len]!, p)) {
-          delivered = true;
+          deliveries++;
           break;
         }
       }
     }
-    if (!delivered && hasReply && opts.no_responders) this.sendNoResponders(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
+    if (deliveries > 0) {
+      server.outMsgs += deliveries;
+      server.outBytes += deliveries * size;
+    } else if (hasReply && opts.no_responders) this.sendNoResponders(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
   }
 
   private rememberSubject(buf: Buffer, start: number, len: number, subject: string, result: MatchResult<Subscription>, genid: number): void {
@@ -366,14 +428,20 @@ export class ClientConnection implements ClientProtocolHandler {
     const lineLen = MSG_LINE_OVERHEAD + subjectLen + sid.length + replyLen;
     const slab = this.reserve(copyPayload ? lineLen + payloadLen + 2 : lineLen);
     let pos = this.slabPos;
-    if (withHeaders) slab[pos++] = 72; // H
-    slab[pos++] = 77; // M
-    slab[pos++] = 83; // S
-    slab[pos++] = 71; // G
-    slab[pos++] = 32;
-    pos = copyBytes(slab, pos, src, p.msgSubjectStart, p.msgSubjectEnd);
-    slab[pos++] = 32;
-    pos = copyBytes(slab, pos, sid, 0, sid.length);
+    const prefix = sub.msgPrefix;
+    if (prefix !== null) {
+      // A literal subscription's subject is the message's: copy "MSG <subject> <sid>" whole.
+      for (let k = withHeaders ? 0 : 1, n = prefix.length; k < n; k++) slab[pos++] = prefix[k]!;
+    } else {
+      if (withHeaders) slab[pos++] = 72; // H
+      slab[pos++] = 77; // M
+      slab[pos++] = 83; // S
+      slab[pos++] = 71; // G
+      slab[pos++] = 32;
+      pos = copyBytes(slab, pos, src, p.msgSubjectStart, p.msgSubjectEnd);
+      slab[pos++] = 32;
+      pos = copyBytes(slab, pos, sid, 0, sid.length);
+    }
     slab[pos++] = 32;
     if (replyLen > 0) {
       pos = copyBytes(slab, pos, src, p.msgReplyStart, p.msgReplyEnd);
@@ -400,12 +468,12 @@ export class ClientConnection implements ClientProtocolHandler {
       this.queuedBytes += pos - this.slabPos + payloadLen + 2;
       this.slabPos = pos;
       this.seal();
-      this.segments.push(src.subarray(payloadStart, payloadStart + payloadLen + 2));
+      const payload = src.subarray(payloadStart, payloadStart + payloadLen + 2);
+      // The shared read buffer is reused by the next read: keep a copy, not a view.
+      this.segments.push(p.transientInput && src !== p.frameCopy ? Buffer.from(payload) : payload);
     }
     this.outMsgs++;
     this.outBytes += payloadLen;
-    this.server.outMsgs++;
-    this.server.outBytes += payloadLen;
     this.afterEnqueue();
   }
 
@@ -466,9 +534,13 @@ export class ClientConnection implements ClientProtocolHandler {
   }
 
   private afterEnqueue(): void {
-    if (this.queuedBytes > this.server.options.maxPending) {
-      this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
-      return;
+    const pending = this.queuedBytes + this.backlog;
+    if (pending > this.stallThreshold) {
+      if (this.queuedBytes > this.maxPending) {
+        this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
+        return;
+      }
+      this.server.congestedConsumer = this;
     }
     if (!this.flushPending) {
       this.flushPending = true;
@@ -496,10 +568,11 @@ export class ClientConnection implements ClientProtocolHandler {
       socket.uncork();
     }
     this.queuedBytes = 0;
+    this.backlog = socket.writableLength;
     // A drained slab starts over so idle connections hold little memory.
     if (this.slab !== null && this.slabPos > this.slab.length >> 1) this.slab = null;
     if (!ok) {
-      if (socket.writableLength > this.server.options.maxPending) {
+      if (socket.writableLength > this.maxPending) {
         this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
         return;
       }
@@ -587,6 +660,12 @@ export class ClientConnection implements ClientProtocolHandler {
     this.parser.stopped = true;
     this.clearAuthTimer();
     this.clearWriteDeadline();
+    if (this.stallTimer !== null) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+    }
+    for (const p of this.stalledProducers) p.resumeReading();
+    this.stalledProducers = [];
     if (this.pingTimer !== null) {
       clearTimeout(this.pingTimer);
       this.pingTimer = null;

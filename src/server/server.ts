@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { createServer as createServerKeys } from '@nats-io/nkeys';
 import { Account, GLOBAL_ACCOUNT, SYSTEM_ACCOUNT } from '../accounts/account.ts';
 import { ErrText, errProto } from '../protocol/errors.ts';
 import type { ServerOptions } from '../options/options.ts';
 import type { Logger } from '../util/logger.ts';
+import { newServerId } from '../util/nkey.ts';
 import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
 import { ClientConnection, type ConnectionMeta } from './client.ts';
 import { ClosedState } from './closed-state.ts';
@@ -27,6 +27,9 @@ export class Server {
   readonly clients = new Map<number, ClientConnection>();
   /** Auth arrives with the security layer; until then every client is accepted. */
   readonly authRequired = false;
+
+  /** A consumer found backed up while the current read was processed (see ClientConnection.stallFor). */
+  congestedConsumer: ClientConnection | null = null;
 
   inMsgs = 0;
   inBytes = 0;
@@ -50,7 +53,7 @@ export class Server {
   constructor(options: ServerOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
-    this.serverId = createServerKeys().getPublicKey();
+    this.serverId = newServerId();
     this.globalAccount = this.registerAccount(GLOBAL_ACCOUNT);
     this.systemAccount = options.noSystemAccount ? null : this.registerAccount(options.systemAccount || SYSTEM_ACCOUNT);
   }
@@ -182,8 +185,12 @@ export class Server {
       if (next[key] !== prev[key]) this.logger.warn(`Config reload: ${key} can not be changed without a restart; keeping the running value`);
     }
     this.options = { ...next, host: prev.host, port: prev.port, noSystemAccount: prev.noSystemAccount, systemAccount: prev.systemAccount, portsFileDir: prev.portsFileDir, pidFile: prev.pidFile };
-    for (const client of this.clients.values()) client.parser.maxPayload = this.options.maxPayload;
-    for (const client of this.clients.values()) client.parser.maxControlLine = this.options.maxControlLine;
+    for (const client of this.clients.values()) {
+      client.parser.maxPayload = this.options.maxPayload;
+      client.parser.maxControlLine = this.options.maxControlLine;
+      client.maxPending = this.options.maxPending;
+      client.stallThreshold = Math.floor(this.options.maxPending * 0.75);
+    }
     this.logger.info('Reloaded server configuration');
   }
 

@@ -1,3 +1,4 @@
+import { subjectIsLiteral } from '../sublist/subject.ts';
 import type { SublistEntry } from '../sublist/sublist.ts';
 import type { ClientConnection } from './client.ts';
 
@@ -6,18 +7,30 @@ export class Subscription implements SublistEntry {
   readonly subject: string;
   readonly queue: string | undefined;
   readonly sid: string;
-  /** The sid as bytes, copied into every MSG line. */
-  readonly sidBytes: Buffer;
   readonly client: ClientConnection;
   /** Auto-unsubscribe after this many deliveries; 0 = no limit. */
   max = 0;
   delivered = 0;
+
+  // Built on first delivery: most subscriptions in a large index never get one.
+  private sidBuffer: Buffer | null = null;
+  private prefix: Buffer | null | undefined = undefined;
 
   constructor(client: ClientConnection, subject: string, queue: string | undefined, sid: string) {
     this.client = client;
     this.subject = subject;
     this.queue = queue;
     this.sid = sid;
-    this.sidBytes = Buffer.from(sid, 'latin1');
+  }
+
+  /** The sid as bytes, for MSG lines of wildcard subscriptions. */
+  get sidBytes(): Buffer {
+    return (this.sidBuffer ??= Buffer.from(this.sid, 'latin1'));
+  }
+
+  /** "HMSG <subject> <sid>" for a literal subject (skip the H for MSG); null for wildcards. */
+  get msgPrefix(): Buffer | null {
+    if (this.prefix === undefined) this.prefix = subjectIsLiteral(this.subject) ? Buffer.from(`HMSG ${this.subject} ${this.sid}`, 'latin1') : null;
+    return this.prefix;
   }
 }

@@ -20,13 +20,15 @@ export interface MatchResult<T> {
   readonly qsubs: readonly (readonly T[])[];
 }
 
+// Nodes allocate their sets and next level only when used: most nodes of a large
+// index are leaves holding one subscription.
 class TrieNode<T> {
   next: Level<T> | null = null;
-  readonly psubs = new Set<T>();
+  psubs: Set<T> | null = null;
   qsubs: Map<string, Set<T>> | null = null;
 
   isEmpty(): boolean {
-    return this.psubs.size === 0 && (this.qsubs === null || this.qsubs.size === 0) && (this.next === null || this.next.isEmpty());
+    return (this.psubs === null || this.psubs.size === 0) && (this.qsubs === null || this.qsubs.size === 0) && (this.next === null || this.next.isEmpty());
   }
 }
 
@@ -79,7 +81,9 @@ export class Sublist<T extends SublistEntry> {
     const tokens = subject.split('.');
     let level = this.root;
     let node: TrieNode<T> | undefined;
-    for (const token of tokens) {
+    const last = tokens.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const token = tokens[i]!;
       if (token === '*') node = level.pwc ??= new TrieNode<T>();
       else if (token === '>') node = level.fwc ??= new TrieNode<T>();
       else {
@@ -89,10 +93,11 @@ export class Sublist<T extends SublistEntry> {
           level.nodes.set(token, node);
         }
       }
-      level = node.next ??= new Level<T>();
+      if (i < last) level = node.next ??= new Level<T>();
     }
     const leaf = node!;
     if (sub.queue === undefined) {
+      leaf.psubs ??= new Set();
       if (leaf.psubs.has(sub)) return true;
       leaf.psubs.add(sub);
     } else {
@@ -128,7 +133,7 @@ export class Sublist<T extends SublistEntry> {
     if (!node) return false;
     let removed: boolean;
     if (sub.queue === undefined) {
-      removed = node.psubs.delete(sub);
+      removed = node.psubs !== null && node.psubs.delete(sub);
     } else {
       const group = node.qsubs?.get(sub.queue);
       removed = group !== undefined && group.delete(sub);
@@ -184,7 +189,7 @@ export class Sublist<T extends SublistEntry> {
     const walk = (level: Level<T>): void => {
       const visit = (node: TrieNode<T> | null): void => {
         if (node === null) return;
-        for (const s of node.psubs) out.push(s);
+        if (node.psubs) for (const s of node.psubs) out.push(s);
         if (node.qsubs) for (const g of node.qsubs.values()) for (const s of g) out.push(s);
         if (node.next) walk(node.next);
       };
@@ -217,7 +222,7 @@ export class Sublist<T extends SublistEntry> {
 }
 
 function addNode<T extends SublistEntry>(node: TrieNode<T>, psubs: T[], groups: Map<string, T[]>): void {
-  for (const s of node.psubs) psubs.push(s);
+  if (node.psubs !== null) for (const s of node.psubs) psubs.push(s);
   if (node.qsubs === null) return;
   for (const [name, members] of node.qsubs) {
     let group = groups.get(name);
