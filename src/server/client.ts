@@ -95,6 +95,9 @@ export class ClientConnection implements ClientProtocolHandler {
   private lastResult: MatchResult<Subscription> = { psubs: [], qsubs: [] };
   private lastGenid = -1;
 
+  /** Protocol tracing (-V), read once: it guards work on the hot path. */
+  private readonly trace: boolean;
+
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   /** When our last PING went out; 0 before the first. */
@@ -112,6 +115,7 @@ export class ClientConnection implements ClientProtocolHandler {
     this.account = account;
     const opts = server.options;
     this.parser = new ClientParser(this);
+    this.trace = server.logger.traceEnabled;
     this.parser.maxControlLine = opts.maxControlLine;
     this.parser.maxPayload = opts.maxPayload;
     this.maxPending = opts.maxPending;
@@ -198,6 +202,7 @@ export class ClientConnection implements ClientProtocolHandler {
   // ---- protocol handler -------------------------------------------------------------
 
   onConnect(json: string): void {
+    if (this.trace) this.traceIn('CONNECT', json.replace(/("pass"\s*:\s*")[^"]*"/, '$1[REDACTED]"'));
     this.clearAuthTimer();
     const err = applyConnectJson(json, this.opts);
     if (err !== null) {
@@ -230,7 +235,7 @@ export class ClientConnection implements ClientProtocolHandler {
       this.sendErrAndClose(ErrText.NoRespondersRequiresHeaders, ClosedState.NoRespondersRequiresHeaders);
       return;
     }
-    if (opts.verbose) this.enqueue(OK_PROTO);
+    if (opts.verbose) this.sendOK();
     const interval = server.options.pingInterval;
     this.schedulePing(server.options.disableShortFirstPing ? interval : Math.min(interval, FIRST_CLIENT_PING_MS), true);
   }
@@ -253,6 +258,7 @@ export class ClientConnection implements ClientProtocolHandler {
       this.rememberSubject(buf, subjectStart, subjectLen, subject, result, sublist.genid);
     }
     const size = p.msgSize;
+    if (this.trace) this.tracePub(p);
     this.inMsgs++;
     this.inBytes += size;
     const server = this.server;
@@ -274,7 +280,7 @@ export class ClientConnection implements ClientProtocolHandler {
         return;
       }
     }
-    if (opts.verbose) this.enqueue(OK_PROTO);
+    if (opts.verbose) this.sendOK();
 
     let deliveries = 0;
     const psubs = result.psubs;
@@ -316,6 +322,7 @@ export class ClientConnection implements ClientProtocolHandler {
   }
 
   onSub(subject: string, queue: string | undefined, sid: string): void {
+    if (this.trace) this.traceIn('SUB', queue === undefined ? `${subject} ${sid}` : `${subject} ${queue} ${sid}`);
     const options = this.server.options;
     if (options.maxSubTokens > 0 && tokenCount(subject) > options.maxSubTokens) {
       this.sendErr(tooManyTokensViolation(subject));
@@ -334,22 +341,28 @@ export class ClientConnection implements ClientProtocolHandler {
       }
       this.subs.set(sid, sub);
     }
-    if (this.opts.verbose) this.enqueue(OK_PROTO);
+    if (this.opts.verbose) this.sendOK();
   }
 
   onUnsub(sid: string, max: number): void {
+    if (this.trace) this.traceIn('UNSUB', max >= 0 ? `${sid} ${max}` : sid);
     const sub = this.subs.get(sid);
-    if (this.opts.verbose) this.enqueue(OK_PROTO);
+    if (this.opts.verbose) this.sendOK();
     if (sub === undefined) return;
     if (max > 0 && max > sub.delivered) sub.max = max;
     else this.unsubscribe(sub);
   }
 
   onPing(): void {
+    if (this.trace) {
+      this.traceIn('PING');
+      this.traceOut('PONG');
+    }
     this.enqueue(PONG_PROTO);
   }
 
   onPong(): void {
+    if (this.trace) this.traceIn('PONG');
     this.pingsOut = 0;
     if (this.rttStart > 0) this.rttMs = Date.now() - this.rttStart;
   }
@@ -424,6 +437,10 @@ export class ClientConnection implements ClientProtocolHandler {
     const sid = sub.sidBytes;
     const payloadStart = stripHeaders ? p.msgPayloadStart + hdr : p.msgPayloadStart;
     const payloadLen = stripHeaders ? p.msgSize - hdr : p.msgSize;
+    if (this.trace) {
+      const reply = p.msgReplyStart >= 0 ? ` ${src.latin1Slice(p.msgReplyStart, p.msgReplyEnd)}` : '';
+      this.traceOut(withHeaders ? 'HMSG' : 'MSG', `${src.latin1Slice(p.msgSubjectStart, p.msgSubjectEnd)} ${sub.sid}${reply} ${withHeaders ? `${hdr} ${payloadLen}` : payloadLen}`);
+    }
     const copyPayload = payloadLen <= COPY_PAYLOAD_MAX;
     const lineLen = MSG_LINE_OVERHEAD + subjectLen + sid.length + replyLen;
     const slab = this.reserve(copyPayload ? lineLen + payloadLen + 2 : lineLen);
@@ -602,7 +619,30 @@ export class ClientConnection implements ClientProtocolHandler {
   // ---- errors, pings, close -----------------------------------------------------------
 
   sendErr(text: string): void {
+    if (this.trace) this.traceOut('-ERR', `'${text}'`);
     this.enqueueString(errProto(text));
+  }
+
+  private sendOK(): void {
+    if (this.trace) this.traceOut('OK');
+    this.enqueue(OK_PROTO);
+  }
+
+  // Trace lines in nats-server's format; built only when tracing is on.
+  private traceIn(op: string, arg?: string): void {
+    this.server.logger.trace(`${this.describe()} - <<- [${arg === undefined ? op : `${op} ${arg}`}]`);
+  }
+
+  private traceOut(op: string, arg?: string): void {
+    this.server.logger.trace(`${this.describe()} - ->> [${arg === undefined ? op : `${op} ${arg}`}]`);
+  }
+
+  private tracePub(p: ClientParser): void {
+    const b = p.msgBuf;
+    const reply = p.msgReplyStart >= 0 ? ` ${b.latin1Slice(p.msgReplyStart, p.msgReplyEnd)}` : '';
+    const sizes = p.msgHeaderSize >= 0 ? `${p.msgHeaderSize} ${p.msgSize}` : `${p.msgSize}`;
+    this.traceIn(p.msgHeaderSize >= 0 ? 'HPUB' : 'PUB', `${b.latin1Slice(p.msgSubjectStart, p.msgSubjectEnd)}${reply} ${sizes}`);
+    this.server.logger.trace(`${this.describe()} - <<- MSG_PAYLOAD: [${JSON.stringify(b.toString('utf8', p.msgPayloadStart, p.msgPayloadStart + p.msgSize))}]`);
   }
 
   sendErrAndClose(text: string, reason: ClosedState): void {
@@ -644,6 +684,7 @@ export class ClientConnection implements ClientProtocolHandler {
       }
       this.pingsOut++;
       this.rttStart = now;
+      if (this.trace) this.traceOut('PING');
       this.enqueue(PING_PROTO);
     }
     this.schedulePing(interval);
