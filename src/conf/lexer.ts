@@ -30,8 +30,10 @@ export interface Token {
   readonly kind: TokenKind;
   /** The text of the token; for errors, the reason. */
   readonly value: string;
-  /** Offset in the input where the token's text starts (for errors: where lexing stopped). */
+  /** Offset where the token's text starts; for errors, of the offending character. */
   readonly index: number;
+  /** Offset just past the token, where the lexer stood when it produced it. */
+  readonly end: number;
 }
 
 type State = (lx: Lexer) => State | null;
@@ -131,6 +133,7 @@ export class Lexer {
   /** Steps back over the last character read; valid once per next(). */
   backup(): void {
     this.pos -= this.width;
+    this.width = 0;
   }
 
   peek(): number {
@@ -153,7 +156,7 @@ export class Lexer {
   }
 
   emit(kind: TokenKind, index = this.start): void {
-    this.pending.push({ kind, value: this.input.slice(this.start, this.pos), index });
+    this.pending.push({ kind, value: this.input.slice(this.start, this.pos), index, end: this.pos });
     this.start = this.pos;
   }
 
@@ -165,7 +168,7 @@ export class Lexer {
     }
     this.parts.push(this.input.slice(this.start, this.pos));
     const value = joinStringParts(this.parts);
-    this.pending.push({ kind: TokenKind.String, value, index: this.partsStart });
+    this.pending.push({ kind: TokenKind.String, value, index: this.partsStart, end: this.pos });
     this.parts = [];
     this.start = this.pos;
   }
@@ -191,9 +194,12 @@ export class Lexer {
     this.start = this.pos;
   }
 
-  /** Emits an error token at the current position and stops lexing. */
+  /**
+   * Emits an error token and stops lexing. The offending character is the
+   * one just read, or the next one when the lexer only peeked at it.
+   */
   error(reason: string): null {
-    this.pending.push({ kind: TokenKind.Error, value: reason, index: this.pos });
+    this.pending.push({ kind: TokenKind.Error, value: reason, index: this.pos - this.width, end: this.pos });
     return null;
   }
 

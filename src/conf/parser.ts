@@ -178,8 +178,10 @@ class Parser {
   private process(token: Token): void {
     switch (token.kind) {
       case TokenKind.Error: {
-        const position = this.position(token.index);
-        throw new ConfError(`Parse error on line ${position.line}: '${token.value}'`, position);
+        // nats-server names the line the lexer stood on: after a line break
+        // that is the next line, while the position points at the break.
+        const { line } = this.lexer.lineAndColumn(token.end);
+        throw this.error(`Parse error on line ${line}: '${token.value}'`, token);
       }
       case TokenKind.Key:
         this.keys.push({ name: token.value, position: this.position(token.index), usedAsVariable: false });

@@ -41,6 +41,8 @@ const CR = 13;
 const SP = 32;
 const TAB = 9;
 
+const SPACE = Buffer.from(' ');
+
 const INCOMPLETE = -1;
 const MISMATCH = -2;
 
@@ -167,6 +169,7 @@ export class ClientParser {
 
   parse(chunk: Buffer): void {
     let i = 0;
+    if (this.stopped) return;
     if (this.skipOp !== 0) {
       const lf = chunk.indexOf(LF);
       if (lf < 0) return;
@@ -178,6 +181,10 @@ export class ClientParser {
     } else if (this.pendingLen > 0) {
       if (this.pendingNeed > 0) {
         // The control line is known: wait until the whole frame is here, then copy it once.
+        if (!this.terminatorOk(chunk)) {
+          this.fail(ParseError.UnknownOp, 'payload not followed by CRLF');
+          return;
+        }
         if (this.pendingLen + chunk.length < this.pendingNeed) {
           this.pending.push(this.transientInput ? Buffer.from(chunk) : chunk);
           this.pendingLen += chunk.length;
@@ -201,6 +208,14 @@ export class ClientParser {
       }
     }
     if (i < chunk.length) this.run(chunk, i);
+  }
+
+  /** Checks the CRLF that ends a pending PUB/HPUB, where it falls inside `chunk`. */
+  private terminatorOk(chunk: Buffer): boolean {
+    const cr = this.pendingNeed - 2 - this.pendingLen;
+    if (cr >= 0 && cr < chunk.length && chunk[cr] !== CR) return false;
+    const lf = cr + 1;
+    return !(lf >= 0 && lf < chunk.length && chunk[lf] !== LF);
   }
 
   /** Drops any partial frame (used when the connection is reused or closed). */
@@ -384,8 +399,9 @@ export class ClientParser {
         continue;
       }
 
-      // Every other op needs a space or tab after its name, except CONNECT.
-      if (op !== Op.Connect) {
+      // Every other op needs a space or tab after its name, except CONNECT and INFO.
+      const opEnd = j;
+      if (op !== Op.Connect && op !== Op.Info) {
         if (j >= n) {
           this.stash(buf, start, -1);
           return;
@@ -397,6 +413,11 @@ export class ClientParser {
         }
       }
       while (j < n && (buf[j] === SP || buf[j] === TAB)) j++;
+      if (j >= n) {
+        // Keep the op and one space, not the run of blanks: those cannot grow memory.
+        this.stash(Buffer.concat([buf.subarray(start, opEnd), SPACE]), 0, -1);
+        return;
+      }
       const argStart = j;
       // Find the end of the control line; a CR anywhere in it drops the byte before LF.
       let sawCR = false;
@@ -407,8 +428,10 @@ export class ClientParser {
         if (c === CR) sawCR = true;
       }
       if (lf >= n) {
-        if (n - argStart > this.maxControlLine) {
-          this.fail(ParseError.MaxControlLine, `partial line of ${n - argStart} bytes`);
+        // As nats-server, a CR seen so far is not counted against the limit.
+        const partial = n - argStart - (sawCR ? 1 : 0);
+        if (partial > this.maxControlLine) {
+          this.fail(ParseError.MaxControlLine, `partial line of ${partial} bytes`);
           return;
         }
         this.stash(buf, start, -1);

@@ -69,6 +69,25 @@ export function subjectMatches(subject: string, pattern: string): boolean {
   return st.length === pt.length;
 }
 
+/**
+ * subjectMatches for a pattern already split into tokens, without allocating:
+ * used to sweep many cached subjects against one pattern.
+ */
+export function subjectMatchesTokens(subject: string, pattern: readonly string[]): boolean {
+  let pos = 0;
+  const n = subject.length;
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (pos > n) return false;
+    if (p === '>') return pos < n;
+    let end = subject.indexOf('.', pos);
+    if (end < 0) end = n;
+    if (p !== '*' && (end - pos !== p.length || !subject.startsWith(p, pos))) return false;
+    pos = end + 1;
+  }
+  return pos === n + 1;
+}
+
 /** Number of tokens in a subject. */
 export function tokenCount(subject: string): number {
   let count = 1;

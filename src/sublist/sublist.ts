@@ -6,7 +6,7 @@
  * removed: a literal subscription drops one cache entry, a wildcard one drops every
  * cached subject it matches.
  */
-import { isValidSubject, subjectIsLiteral, subjectMatches } from './subject.ts';
+import { isValidSubject, subjectIsLiteral, subjectMatchesTokens } from './subject.ts';
 
 export interface SublistEntry {
   readonly subject: string;
@@ -207,8 +207,9 @@ export class Sublist<T extends SublistEntry> {
       this.cache.delete(subject);
       return;
     }
+    const pattern = subject.split('.');
     for (const key of this.cache.keys()) {
-      if (subjectMatches(key, subject)) this.cache.delete(key);
+      if (subjectMatchesTokens(key, pattern)) this.cache.delete(key);
     }
   }
 
