@@ -9,7 +9,7 @@ import type { Account } from '../accounts/account.ts';
 import { ClientParser, ParseError, type ClientProtocolHandler } from '../protocol/parser.ts';
 import { ErrText, errProto, replyPermissionViolation, pubPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
 import { isValidLiteralSubject, tokenCount } from '../sublist/subject.ts';
-import { copyBytes, writeDecimal } from '../util/bytes.ts';
+import { bytesToText, copyBytes, writeDecimal } from '../util/bytes.ts';
 import '../util/buffer-natives.ts';
 import { ClosedState } from './closed-state.ts';
 import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
@@ -269,14 +269,14 @@ export class ClientConnection implements ClientProtocolHandler {
 
     // Clients may not publish to gateway-routed reply subjects.
     if (subject.charCodeAt(0) === 95 && subject.startsWith('_GR_.') && subject.length > 5) {
-      this.sendErr(pubPermissionViolation(subject));
+      this.sendErr(pubPermissionViolation(bytesToText(subject)));
       return;
     }
     const hasReply = p.msgReplyStart >= 0;
     if (hasReply) {
       const first = buf[p.msgReplyStart];
       if ((first === 95 || first === 36) && isReservedReply(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd))) {
-        this.sendErr(replyPermissionViolation(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd)));
+        this.sendErr(replyPermissionViolation(bytesToText(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd))));
         return;
       }
     }
@@ -325,7 +325,7 @@ export class ClientConnection implements ClientProtocolHandler {
     if (this.trace) this.traceIn('SUB', queue === undefined ? `${subject} ${sid}` : `${subject} ${queue} ${sid}`);
     const options = this.server.options;
     if (options.maxSubTokens > 0 && tokenCount(subject) > options.maxSubTokens) {
-      this.sendErr(tooManyTokensViolation(subject));
+      this.sendErr(tooManyTokensViolation(bytesToText(subject)));
       return;
     }
     if (options.maxSubscriptions > 0 && this.subs.size >= options.maxSubscriptions) {
@@ -498,7 +498,7 @@ export class ClientConnection implements ClientProtocolHandler {
     const result = this.account.sublist.match(reply);
     for (const sub of result.psubs) {
       if (sub.client === this) {
-        this.enqueueString(`HMSG ${reply} ${sub.sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`);
+        this.enqueueLatin1(`HMSG ${reply} ${sub.sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`);
         return;
       }
     }
@@ -547,6 +547,15 @@ export class ClientConnection implements ClientProtocolHandler {
     const slab = this.reserve(len);
     this.slabPos += slab.utf8Write(text, this.slabPos, len);
     this.queuedBytes += len;
+    this.afterEnqueue();
+  }
+
+  /** Queues text whose characters are bytes (subjects and sids are kept as latin1 strings). */
+  enqueueLatin1(text: string): void {
+    if (this.closed) return;
+    const slab = this.reserve(text.length);
+    this.slabPos += slab.latin1Write(text, this.slabPos, text.length);
+    this.queuedBytes += text.length;
     this.afterEnqueue();
   }
 

@@ -115,9 +115,13 @@ export class Server {
     if (this.clients.size >= this.options.maxConnections) {
       // nats-server sends INFO first so the client can read the reason.
       socket.on('error', () => {});
+      // Drain what the client sends so its close is seen; give it a moment to read the -ERR.
+      socket.on('data', () => {});
+      socket.resume();
       socket.write(this.clientInfoLine(client));
       socket.end(errProto(ErrText.MaxConnections));
-      setTimeout(() => socket.destroy(), 100).unref();
+      const timer = setTimeout(() => socket.destroy(), 100);
+      socket.once('close', () => clearTimeout(timer));
       this.logger.error(`${meta.remoteAddress}:${meta.remotePort} - cid:${cid} - Maximum Connections Exceeded`);
       return null;
     }
