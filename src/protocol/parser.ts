@@ -420,8 +420,10 @@ export class ClientParser {
       }
       const argStart = j;
       // Find the end of the control line; a CR anywhere in it drops the byte before LF.
+      // As in nats-server, the first byte after the blanks belongs to the arguments
+      // even when it is a CR or LF.
       let sawCR = false;
-      let lf = j;
+      let lf = j + 1;
       for (; lf < n; lf++) {
         const c = buf[lf]!;
         if (c === LF) break;

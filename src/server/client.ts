@@ -13,6 +13,7 @@ import { bytesToText, copyBytes, writeDecimal } from '../util/bytes.ts';
 import '../util/buffer-natives.ts';
 import { ClosedState } from './closed-state.ts';
 import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
+import { decodeGoJson, INFO_SCHEMA } from './go-json.ts';
 import { readIntoSharedBuffer } from './shared-read.ts';
 import { Subscription } from './subscription.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
@@ -367,12 +368,9 @@ export class ClientConnection implements ClientProtocolHandler {
     if (this.rttStart > 0) this.rttMs = Date.now() - this.rttStart;
   }
 
+  /** Clients have no use for INFO, but one that nats-server could not decode closes them. */
   onInfo(json: string): void {
-    try {
-      JSON.parse(json);
-    } catch {
-      this.close(ClosedState.ProtocolViolation);
-    }
+    if ('error' in decodeGoJson(json, INFO_SCHEMA)) this.close(ClosedState.ProtocolViolation);
   }
 
   onClientErr(text: string): void {

@@ -1,8 +1,7 @@
 /**
- * The CONNECT JSON a client sends, decoded the way Go's encoding/json fills
- * nats-server's ClientOpts: field names match case-insensitively, unknown fields are
- * ignored, null leaves a field as it was, and a value of the wrong type is an error.
+ * The CONNECT JSON a client sends, decoded as nats-server decodes it into ClientOpts.
  */
+import { decodeGoJson, type GoSchema } from './go-json.ts';
 
 export interface ConnectOptions {
   verbose: boolean;
@@ -49,25 +48,30 @@ export function initialConnectOptions(): ConnectOptions {
   };
 }
 
-const FIELD_TYPES: Record<string, 'boolean' | 'string' | 'integer'> = {
-  verbose: 'boolean',
-  pedantic: 'boolean',
-  tls_required: 'boolean',
+/** The CONNECT fields nats-server decodes (client.go ClientOpts), with their Go types. */
+const CONNECT_SCHEMA: GoSchema = {
+  verbose: 'bool',
+  pedantic: 'bool',
+  tls_required: 'bool',
   auth_token: 'string',
   user: 'string',
   pass: 'string',
   name: 'string',
   lang: 'string',
   version: 'string',
-  protocol: 'integer',
-  echo: 'boolean',
+  protocol: 'int',
+  echo: 'bool',
   sig: 'string',
   jwt: 'string',
   nkey: 'string',
-  headers: 'boolean',
-  no_responders: 'boolean',
+  headers: 'bool',
+  no_responders: 'bool',
   account: 'string',
-  new_account: 'boolean',
+  new_account: 'bool',
+  // Route and leaf fields: decoded (so wrong types still fail) but unused by clients.
+  import: 'object',
+  export: 'object',
+  remote_account: 'string',
 };
 
 /**
@@ -75,25 +79,11 @@ const FIELD_TYPES: Record<string, 'boolean' | 'string' | 'integer'> = {
  * Returns an error message instead of throwing when the body is not acceptable.
  */
 export function applyConnectJson(json: string, into: ConnectOptions): string | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (err) {
-    return `invalid CONNECT JSON: ${(err as Error).message}`;
-  }
-  if (parsed === null) return null;
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) return 'CONNECT body is not a JSON object';
+  const decoded = decodeGoJson(json, CONNECT_SCHEMA);
+  if ('error' in decoded) return `invalid CONNECT: ${decoded.error}`;
   const target = into as unknown as Record<string, unknown>;
-  for (const [rawKey, value] of Object.entries(parsed as Record<string, unknown>)) {
-    const key = rawKey.toLowerCase();
-    const type = FIELD_TYPES[key];
-    if (type === undefined || value === null) continue;
-    if (type === 'integer') {
-      if (typeof value !== 'number' || !Number.isInteger(value)) return `CONNECT field ${rawKey} must be an integer`;
-    } else if (typeof value !== type) {
-      return `CONNECT field ${rawKey} must be a ${type}`;
-    }
-    target[key] = value;
+  for (const [key, value] of Object.entries(decoded.fields)) {
+    if (key in target) target[key] = value;
   }
   return null;
 }

@@ -235,18 +235,23 @@ function addNode<T extends SublistEntry>(node: TrieNode<T>, psubs: T[], groups: 
   }
 }
 
+/**
+ * Walks the trie for `tokens` from `index`, in nats-server's order (`>` first, then
+ * `*` branches depth-first, then the literal node, then a trailing `*`), so that one
+ * connection's overlapping subscriptions receive their copies in the same order.
+ */
 function collect<T extends SublistEntry>(level: Level<T>, tokens: string[], index: number, psubs: T[], groups: Map<string, T[]>): void {
-  const last = tokens.length - 1;
   let current: Level<T> | null = level;
-  for (let i = index; i <= last && current !== null; i++) {
+  let node: TrieNode<T> | undefined;
+  let pwc: TrieNode<T> | null = null;
+  for (let i = index; i < tokens.length; i++) {
+    if (current === null) return;
     if (current.fwc !== null) addNode(current.fwc, psubs, groups);
-    if (current.pwc !== null) {
-      if (i === last) addNode(current.pwc, psubs, groups);
-      else if (current.pwc.next !== null) collect(current.pwc.next, tokens, i + 1, psubs, groups);
-    }
-    const node = current.nodes.get(tokens[i]!);
-    if (node === undefined) return;
-    if (i === last) addNode(node, psubs, groups);
-    current = node.next;
+    pwc = current.pwc;
+    if (pwc !== null && pwc.next !== null) collect(pwc.next, tokens, i + 1, psubs, groups);
+    node = current.nodes.get(tokens[i]!);
+    current = node === undefined ? null : node.next;
   }
+  if (node !== undefined) addNode(node, psubs, groups);
+  if (pwc !== null) addNode(pwc, psubs, groups);
 }
