@@ -240,14 +240,15 @@ async function main(argv: string[]): Promise<void> {
   for (const w of loaded.warnings) logger.warn(w);
   if (options.httpPort !== 0 || options.httpsPort !== 0) logger.warn('Monitoring endpoints are not served in this release; the http port setting is ignored');
 
-  const server = new Server(options, logger);
+  let server: Server;
   try {
-    await server.start();
+    server = new Server(options, logger);
   } catch (err) {
-    logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(err as Error).message}"`);
-    process.exit(1);
+    die((err as Error).message);
   }
 
+  // Handlers go in before the listener opens, so a signal sent as soon as
+  // "Server is ready" appears is handled.
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -274,6 +275,13 @@ async function main(argv: string[]): Promise<void> {
       logger.error(`Failed to reload server configuration: ${(err as Error).message}`);
     }
   });
+
+  try {
+    await server.start();
+  } catch (err) {
+    logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(err as Error).message}"`);
+    process.exit(1);
+  }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

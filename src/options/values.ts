@@ -85,3 +85,27 @@ export function splitHostPort(text: string): { host: string; port: number | null
   if (!/^-?\d+$/.test(portText)) return null;
   return { host, port: parseInt(portText, 10) };
 }
+
+/** Formats milliseconds as Go's time.Duration prints itself ("2m0s", "500ms", "1.5s"). */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  if (rest < 1000) {
+    if (rest >= 1) return `${sign}${trimFraction(rest)}ms`;
+    if (rest >= 0.001) return `${sign}${trimFraction(rest * 1000)}µs`;
+    return `${sign}${Math.round(rest * 1e6)}ns`;
+  }
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = trimFraction(rest / 1000);
+  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}s`;
+  if (minutes > 0) return `${sign}${minutes}m${seconds}s`;
+  return `${sign}${seconds}s`;
+}
+
+function trimFraction(n: number): string {
+  return String(Number(n.toFixed(9)));
+}

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { Account, GLOBAL_ACCOUNT, SYSTEM_ACCOUNT } from '../accounts/account.ts';
 import { ErrText, errProto } from '../protocol/errors.ts';
 import type { ServerOptions } from '../options/options.ts';
+import { validateOptions } from '../options/validate.ts';
 import type { Logger } from '../util/logger.ts';
 import { newServerId } from '../util/nkey.ts';
 import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
@@ -51,6 +52,7 @@ export class Server {
   private portsFile = '';
 
   constructor(options: ServerOptions, logger: Logger) {
+    validateOptions(options);
     this.options = options;
     this.logger = logger;
     this.serverId = newServerId();
@@ -95,6 +97,11 @@ export class Server {
     });
     listener.on('error', (err) => log.error(`Client listener error: ${err.message}`));
     this.boundPort = (listener.address() as net.AddressInfo).port;
+    if (this.shutdownPromise !== null) {
+      // Shut down while the listener was opening.
+      listener.close();
+      return;
+    }
     log.info(`Listening for client connections on ${joinHostPort(o.host, this.boundPort)}`);
     log.info(`Server is ready`);
     this.writePortsFile();
@@ -181,14 +188,18 @@ export class Server {
     for (let k = 0; k < queue.length; k++) queue[k]!.flush();
   }
 
-  /** Applies settings nats-server can change on reload; the rest keep their values. */
+  /**
+   * Applies a reloaded configuration. As nats-server, a change to a setting that
+   * cannot change while running rejects the whole reload (nothing is applied).
+   */
   reload(next: ServerOptions): void {
+    validateOptions(next);
     const prev = this.options;
-    const fixed = ['host', 'port', 'noSystemAccount', 'systemAccount', 'portsFileDir', 'pidFile'] as const;
-    for (const key of fixed) {
-      if (next[key] !== prev[key]) this.logger.warn(`Config reload: ${key} can not be changed without a restart; keeping the running value`);
+    const fixed = { host: 'Host', port: 'Port', noSystemAccount: 'NoSystemAccount', systemAccount: 'SystemAccount', portsFileDir: 'PortsFileDir', pidFile: 'PidFile' } as const;
+    for (const [key, name] of Object.entries(fixed) as [keyof typeof fixed, string][]) {
+      if (next[key] !== prev[key]) throw new Error(`config reload not supported for ${name}: old=${String(prev[key])}, new=${String(next[key])}`);
     }
-    this.options = { ...next, host: prev.host, port: prev.port, noSystemAccount: prev.noSystemAccount, systemAccount: prev.systemAccount, portsFileDir: prev.portsFileDir, pidFile: prev.pidFile };
+    this.options = next;
     for (const client of this.clients.values()) {
       client.parser.maxPayload = this.options.maxPayload;
       client.parser.maxControlLine = this.options.maxControlLine;

@@ -27,13 +27,14 @@ export interface LoggerOptions {
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 function timestamp(utc: boolean): string {
-  const d = new Date();
-  const [y, mo, da, h, mi, s, ms] = utc
-    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()]
-    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()];
-  // Date has millisecond resolution; the microsecond digits keep the column width tools expect.
-  const micros = pad(ms, 3) + pad(Math.floor((performance.now() % 1) * 1000), 3);
-  return `${y}/${pad(mo)}/${pad(da)} ${pad(h)}:${pad(mi)}:${pad(s)}.${micros}`;
+  // timeOrigin + now() is wall-clock time with sub-millisecond digits that never run backwards.
+  const t = performance.timeOrigin + performance.now();
+  const d = new Date(Math.floor(t));
+  const [y, mo, da, h, mi, s] = utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  const micros = Math.floor((t % 1000) * 1000);
+  return `${y}/${pad(mo)}/${pad(da)} ${pad(h)}:${pad(mi)}:${pad(s)}.${pad(micros, 6)}`;
 }
 
 export class NatsLogger implements Logger {
