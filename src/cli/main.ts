@@ -264,7 +264,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGUSR1', () => logger.info('Reopening log file (log lines are appended per write)'));
   process.on('SIGHUP', () => {
     if (!configFile) {
-      logger.error('Failed to reload server configuration: no configuration file');
+      logger.error('Failed to reload server configuration: can only reload config when a file is provided using -c or --config');
       return;
     }
     try {

@@ -558,18 +558,24 @@ export class ClientConnection implements ClientProtocolHandler {
   }
 
   private afterEnqueue(): void {
-    const pending = this.queuedBytes + this.backlog;
-    if (pending > this.stallThreshold) {
-      if (this.queuedBytes > this.maxPending) {
-        this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
-        return;
-      }
-      this.server.congestedConsumer = this;
-    }
-    if (!this.flushPending) {
+    if (this.queuedBytes + this.backlog > this.stallThreshold) this.relieve();
+    if (!this.flushPending && !this.closed) {
       this.flushPending = true;
       this.server.scheduleFlush(this);
     }
+  }
+
+  /**
+   * Called when this connection's pending bytes pass 75% of max_pending. The queued
+   * bytes go to the socket now: a consumer that keeps up takes them at once. What the
+   * socket still holds then decides: past max_pending the consumer is cut off, past
+   * the threshold the producer is stalled (see stallFor).
+   */
+  private relieve(): void {
+    if (this.queuedBytes > 0) this.flush();
+    if (this.closed) return;
+    if (this.backlog > this.maxPending) this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
+    else if (this.backlog > this.stallThreshold) this.server.congestedConsumer = this;
   }
 
   /** Hands everything queued to the socket in one write (or one corked batch). */
