@@ -42,6 +42,8 @@ const SP = 32;
 const TAB = 9;
 
 const SPACE = Buffer.from(' ');
+/** How much of a new read is joined to a pending control line at a time. */
+const SPLIT_LINE_STEP = 1024;
 
 const INCOMPLETE = -1;
 const MISMATCH = -2;
@@ -199,11 +201,15 @@ export class ClientParser {
         if (this.stopped) return;
         i = take;
       } else {
-        this.pending.push(chunk);
-        const joined = Buffer.concat(this.pending, this.pendingLen + chunk.length);
+        // The control line is still open: join it with the head of this read only, so
+        // a split line does not cost a copy of the whole read.
+        const take = Math.min(chunk.length, SPLIT_LINE_STEP);
+        this.pending.push(chunk.subarray(0, take));
+        const joined = Buffer.concat(this.pending, this.pendingLen + take);
         this.frameCopy = joined;
         this.resetPending();
         this.run(joined, 0);
+        if (take < chunk.length) this.parse(chunk.subarray(take));
         return;
       }
     }

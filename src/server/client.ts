@@ -54,6 +54,9 @@ export class ClientConnection implements ClientProtocolHandler {
   readonly subs = new Map<string, Subscription>();
   opts: ConnectOptions = initialConnectOptions();
 
+  // CONNECT flags read on every message, copied out of `opts`.
+  verbose = true;
+  pedantic = true;
   /** Headers are used only when both sides support them. */
   headers = false;
   echo = true;
@@ -216,6 +219,8 @@ export class ClientConnection implements ClientProtocolHandler {
     this.connectReceived = true;
     this.parser.connectRequired = false;
     this.echo = opts.echo;
+    this.verbose = opts.verbose;
+    this.pedantic = opts.pedantic;
     this.headers = !server.options.noHeaderSupport && opts.headers;
     this.parser.headers = this.headers;
     this.rttMs = Date.now() - this.startTime.getTime();
@@ -262,11 +267,7 @@ export class ClientConnection implements ClientProtocolHandler {
     if (this.trace) this.tracePub(p);
     this.inMsgs++;
     this.inBytes += size;
-    const server = this.server;
-    server.inMsgs++;
-    server.inBytes += size;
-    const opts = this.opts;
-    if (opts.pedantic && !(subject === this.lastSubject ? this.lastSubjectLiteral : isValidLiteralSubject(subject))) this.sendErr(ErrText.InvalidPublishSubject);
+    if (this.pedantic && !(subject === this.lastSubject ? this.lastSubjectLiteral : isValidLiteralSubject(subject))) this.sendErr(ErrText.InvalidPublishSubject);
 
     // Clients may not publish to gateway-routed reply subjects.
     if (subject.charCodeAt(0) === 95 && subject.startsWith('_GR_.') && subject.length > 5) {
@@ -281,7 +282,7 @@ export class ClientConnection implements ClientProtocolHandler {
         return;
       }
     }
-    if (opts.verbose) this.sendOK();
+    if (this.verbose) this.sendOK();
 
     let deliveries = 0;
     const psubs = result.psubs;
@@ -300,10 +301,7 @@ export class ClientConnection implements ClientProtocolHandler {
         }
       }
     }
-    if (deliveries > 0) {
-      server.outMsgs += deliveries;
-      server.outBytes += deliveries * size;
-    } else if (hasReply && opts.no_responders) this.sendNoResponders(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
+    if (deliveries === 0 && hasReply && this.opts.no_responders) this.sendNoResponders(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
   }
 
   private rememberSubject(buf: Buffer, start: number, len: number, subject: string, result: MatchResult<Subscription>, genid: number): void {
@@ -342,13 +340,13 @@ export class ClientConnection implements ClientProtocolHandler {
       }
       this.subs.set(sid, sub);
     }
-    if (this.opts.verbose) this.sendOK();
+    if (this.verbose) this.sendOK();
   }
 
   onUnsub(sid: string, max: number): void {
     if (this.trace) this.traceIn('UNSUB', max >= 0 ? `${sid} ${max}` : sid);
     const sub = this.subs.get(sid);
-    if (this.opts.verbose) this.sendOK();
+    if (this.verbose) this.sendOK();
     if (sub === undefined) return;
     if (max > 0 && max > sub.delivered) sub.max = max;
     else this.unsubscribe(sub);

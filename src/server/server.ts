@@ -32,10 +32,8 @@ export class Server {
   /** A consumer found backed up while the current read was processed (see ClientConnection.stallFor). */
   congestedConsumer: ClientConnection | null = null;
 
-  inMsgs = 0;
-  inBytes = 0;
-  outMsgs = 0;
-  outBytes = 0;
+  /** Traffic of connections that have closed; live ones keep their own counts (see traffic()). */
+  private closedTraffic = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
   slowConsumers = 0;
   totalConnections = 0;
   readonly startTime = new Date();
@@ -140,8 +138,25 @@ export class Server {
     return client;
   }
 
+  /** Messages and bytes in and out since start, over all connections. */
+  traffic(): { inMsgs: number; inBytes: number; outMsgs: number; outBytes: number } {
+    const t = { ...this.closedTraffic };
+    for (const c of this.clients.values()) {
+      t.inMsgs += c.inMsgs;
+      t.inBytes += c.inBytes;
+      t.outMsgs += c.outMsgs;
+      t.outBytes += c.outBytes;
+    }
+    return t;
+  }
+
   removeClient(client: ClientConnection): void {
     if (this.clients.delete(client.cid)) {
+      const t = this.closedTraffic;
+      t.inMsgs += client.inMsgs;
+      t.inBytes += client.inBytes;
+      t.outMsgs += client.outMsgs;
+      t.outBytes += client.outBytes;
       client.account.connections--;
       this.logger.debug(`${client.describe()} - Client connection closed: ${client.closeReason ?? ''}`);
     }
