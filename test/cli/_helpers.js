@@ -177,3 +177,14 @@ export function connectRefused(port, host = '127.0.0.1', timeoutMs = 1500) {
  * a signal does wait this long so they test that, not the race.
  */
 export const settle = (ms = 200) => new Promise((r) => setTimeout(r, ms));
+
+/** Spawns the CLI, waits for readiness, runs `fn`, always kills the process. */
+export async function withCli(args, fn, opts = {}) {
+  const proc = spawnCli(args, opts);
+  try {
+    const port = await proc.ready();
+    return await fn(proc, port);
+  } finally {
+    await proc.kill();
+  }
+}

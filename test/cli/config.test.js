@@ -7,17 +7,8 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { rawConnect } from '../support/raw.js';
 import { freePort, runCli, tempDir } from '../support/servers.js';
-import { fetchInfo, ls, natsServerSymlink, readPortsFile, spawnCli } from './_helpers.js';
+import { withCli, fetchInfo, ls, natsServerSymlink, readPortsFile, spawnCli } from './_helpers.js';
 
-async function withCli(args, fn, opts = {}) {
-  const proc = spawnCli(args, opts);
-  try {
-    const port = await proc.ready();
-    return await fn(proc, port);
-  } finally {
-    await proc.kill();
-  }
-}
 
 function writeConf(dir, name, text) {
   const file = path.join(dir, name);

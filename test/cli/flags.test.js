@@ -6,20 +6,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { freePort, runCli, tempDir } from '../support/servers.js';
-import { fetchInfo, ls, natsServerSymlink, readPortsFile, settle, spawnCli } from './_helpers.js';
+import { withCli, fetchInfo, ls, natsServerSymlink, readPortsFile, settle, spawnCli } from './_helpers.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
-/** Spawns the CLI, waits for readiness, runs `fn`, always kills the process. */
-async function withCli(args, fn, opts = {}) {
-  const proc = spawnCli(args, opts);
-  try {
-    const port = await proc.ready();
-    return await fn(proc, port);
-  } finally {
-    await proc.kill();
-  }
-}
 
 test('-v, --version and the "version" argument print nats-server: v<X.Y.Z> and exit 0', () => {
   for (const args of [['-v'], ['--version'], ['version'], ['-version']]) {

@@ -207,3 +207,13 @@ export function waitForEvent(nc, type, n = 1, timeoutMs = 5000) {
     poll();
   });
 }
+
+
+/** Records the types of the client's status events in order. */
+export function watchStatusTypes(nc) {
+  const types = [];
+  (async () => {
+    for await (const s of nc.status()) types.push(s.type);
+  })().catch(() => {});
+  return types;
+}

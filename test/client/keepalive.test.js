@@ -3,21 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rawConnect } from '../support/raw.js';
-import { closeAll, collect, connectTo, eachClient, sleep, startTarget } from './_clients.js';
+import { watchStatusTypes, closeAll, collect, connectTo, eachClient, sleep, startTarget } from './_clients.js';
 
-function watchStatus(nc) {
-  const events = [];
-  (async () => {
-    for await (const s of nc.status()) events.push(s.type);
-  })().catch(() => {});
-  return events;
-}
 
 eachClient('frequent client PINGs are answered: no stale connection', async (c) => {
   const srv = await startTarget();
   const nc = await connectTo(c, srv, { pingInterval: 40, maxPingOut: 2 });
   try {
-    const events = watchStatus(nc);
+    const events = watchStatusTypes(nc);
     const firstClientId = nc.info.client_id;
     await sleep(700);
     assert.equal(nc.isClosed(), false);
@@ -41,7 +34,7 @@ eachClient('the client answers frequent server PINGs: an idle connection stays u
   // The client's own pings are far apart, so only the server's PINGs keep it alive.
   const nc = await connectTo(c, srv, { pingInterval: 60000 });
   try {
-    const events = watchStatus(nc);
+    const events = watchStatusTypes(nc);
     const firstClientId = nc.info.client_id;
     await sleep(900);
     assert.equal(nc.isClosed(), false);

@@ -2,16 +2,8 @@
 // port; the client reconnects, reports it, and its subscriptions work again.
 import assert from 'node:assert/strict';
 import { freePort, waitFor } from '../support/servers.js';
-import { closeAll, collect, connectTo, eachClient, enc, startTarget, startTargetProcess } from './_clients.js';
+import { watchStatusTypes, closeAll, collect, connectTo, eachClient, enc, startTarget, startTargetProcess } from './_clients.js';
 
-/** Records the client's status event types in order. */
-function watchStatus(nc) {
-  const events = [];
-  (async () => {
-    for await (const s of nc.status()) events.push(s.type);
-  })().catch(() => {});
-  return events;
-}
 
 const reconnectOpts = { reconnect: true, reconnectTimeWait: 50, reconnectJitter: 0, maxReconnectAttempts: -1, pingInterval: 60000 };
 
@@ -22,7 +14,7 @@ async function restartScenario(c, start) {
   const nc = await connectTo(c, s1, reconnectOpts);
   let other = null;
   try {
-    const events = watchStatus(nc);
+    const events = watchStatusTypes(nc);
     const firstServerId = nc.info.server_id;
     const col = collect(nc, 'rc.>');
     nc.subscribe('rc.svc', { callback: (err, m) => m.respond(`pong:${m.string()}`) });
@@ -91,7 +83,7 @@ eachClient('a forced client reconnect restores plain and queue subscriptions', a
   const nc = await connectTo(c, srv, reconnectOpts);
   const other = await connectTo(c, srv);
   try {
-    const events = watchStatus(nc);
+    const events = watchStatusTypes(nc);
     const plain = collect(nc, 'frc.plain');
     const queued = collect(nc, 'frc.queue', { queue: 'g' });
     const firstClientId = nc.info.client_id;
@@ -127,7 +119,7 @@ eachClient('lame duck mode: connected clients get the ldm status, new connection
   const srv = await startTargetProcess(port);
   const nc = await connectTo(c, srv, { ...reconnectOpts, maxReconnectAttempts: 0 });
   try {
-    const events = watchStatus(nc);
+    const events = watchStatusTypes(nc);
     await nc.flush();
     srv.signal('SIGUSR2');
     await waitFor(() => events.includes('ldm'), 5000);

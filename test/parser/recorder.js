@@ -116,23 +116,7 @@ export function feedChunks(script, size, opts) {
   return feedCuts(buf, cuts, opts);
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n) => Math.floor(next() * n),
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
-    chance: (p) => next() < p,
-  };
-}
+export { prng } from '../support/prng.js';
 
 /** Expected onPub event for a PUB. */
 export function pubEv(subject, reply, payload, sizeText = String(Buffer.byteLength(payload, 'latin1'))) {

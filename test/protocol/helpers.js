@@ -162,22 +162,7 @@ export async function startTarget(limits = {}) {
   return { port: d.port, dialtone: d.server, close: () => d.close() };
 }
 
-/** A small seeded PRNG (mulberry32) so fuzz runs are reproducible. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n) => Math.floor(next() * n),
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
-  };
-}
+export { prng } from '../support/prng.js';
 
 /** Shows control characters so failures are readable. */
 export const show = (s) => JSON.stringify(s);
