@@ -236,7 +236,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(0);
   }
   const options = loaded.options;
-  const logger = new NatsLogger({ debug: options.debug, trace: options.trace, logtime: options.logtime, utc: options.logtimeUTC, file: options.logFile });
+  const loggerSettings = (o: ServerOptions) => ({ debug: o.debug, trace: o.trace, logtime: o.logtime, utc: o.logtimeUTC, file: o.logFile });
+  const logger = new NatsLogger(loggerSettings(options));
   for (const w of loaded.warnings) logger.warn(w);
   if (options.httpPort !== 0 || options.httpsPort !== 0) logger.warn('Monitoring endpoints are not served in this release; the http port setting is ignored');
 
@@ -270,7 +271,14 @@ async function main(argv: string[]): Promise<void> {
     try {
       const next = buildOptions(flags, configFile);
       for (const w of next.warnings) logger.warn(w);
-      server.reload(next.options);
+      const previousLogging = loggerSettings(server.options);
+      logger.configure(loggerSettings(next.options));
+      try {
+        server.reload(next.options);
+      } catch (err) {
+        logger.configure(previousLogging);
+        throw err;
+      }
     } catch (err) {
       logger.error(`Failed to reload server configuration: ${(err as Error).message}`);
     }

@@ -80,9 +80,9 @@ export class ClientConnection implements ClientProtocolHandler {
   /** Bytes queued here and not yet handed to the socket. */
   private queuedBytes = 0;
   /** Outbound bytes beyond which this connection is a slow consumer (max_pending). */
-  maxPending: number;
+  private maxPending = 0;
   /** Pending bytes beyond which producers writing to this connection are stalled (75% of max_pending). */
-  stallThreshold: number;
+  private stallThreshold = 0;
   /** Bytes the socket still held after the last flush. */
   private backlog = 0;
   /** Producers waiting for this connection to drain. */
@@ -99,8 +99,8 @@ export class ClientConnection implements ClientProtocolHandler {
   private lastResult: MatchResult<Subscription> = { psubs: [], qsubs: [] };
   private lastGenid = -1;
 
-  /** Protocol tracing (-V), read once: it guards work on the hot path. */
-  private readonly trace: boolean;
+  /** Protocol tracing (-V), kept here: it guards work on the hot path. */
+  private trace = false;
 
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
@@ -117,14 +117,19 @@ export class ClientConnection implements ClientProtocolHandler {
     this.host = meta.remoteAddress;
     this.port = meta.remotePort;
     this.account = account;
-    const opts = server.options;
     this.parser = new ClientParser(this);
-    this.trace = server.logger.traceEnabled;
+    this.parser.connectRequired = server.authRequired;
+    this.applySettings();
+  }
+
+  /** Takes the server's current limits and trace setting (at start and on reload). */
+  applySettings(): void {
+    const opts = this.server.options;
+    this.trace = this.server.logger.traceEnabled;
     this.parser.maxControlLine = opts.maxControlLine;
     this.parser.maxPayload = opts.maxPayload;
     this.maxPending = opts.maxPending;
     this.stallThreshold = Math.floor(opts.maxPending * 0.75);
-    this.parser.connectRequired = server.authRequired;
   }
 
   /** Sends INFO and starts reading; called once the transport is ready. */

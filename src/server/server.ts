@@ -215,12 +215,7 @@ export class Server {
       if (next[key] !== prev[key]) throw new Error(`config reload not supported for ${name}: old=${String(prev[key])}, new=${String(next[key])}`);
     }
     this.options = next;
-    for (const client of this.clients.values()) {
-      client.parser.maxPayload = this.options.maxPayload;
-      client.parser.maxControlLine = this.options.maxControlLine;
-      client.maxPending = this.options.maxPending;
-      client.stallThreshold = Math.floor(this.options.maxPending * 0.75);
-    }
+    for (const client of this.clients.values()) client.applySettings();
     this.logger.info('Reloaded server configuration');
   }
 

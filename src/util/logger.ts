@@ -38,14 +38,19 @@ function timestamp(utc: boolean): string {
 }
 
 export class NatsLogger implements Logger {
-  readonly debugEnabled: boolean;
-  readonly traceEnabled: boolean;
-  private readonly logtime: boolean;
-  private readonly utc: boolean;
-  private readonly file: string;
+  debugEnabled = false;
+  traceEnabled = false;
+  private logtime = true;
+  private utc = false;
+  private file = '';
   private readonly prefix = `[${process.pid}] `;
 
   constructor(options: LoggerOptions = {}) {
+    this.configure(options);
+  }
+
+  /** Applies logging settings (also on a config reload). */
+  configure(options: LoggerOptions): void {
     this.debugEnabled = options.debug ?? false;
     this.traceEnabled = options.trace ?? false;
     this.logtime = options.logtime ?? true;

@@ -87,6 +87,25 @@ test('SIGHUP reloads the config file: a new connection sees the new max_payload'
   }
 });
 
+test('SIGHUP turns on protocol tracing for connections that are already open', async () => {
+  const s = await startWithFiles([]);
+  try {
+    const client = await rawConnect(s.port);
+    await client.flush();
+    assert.doesNotMatch(s.proc.output(), /\[TRC\]/);
+    writeConf(s.conf, ['host: 127.0.0.1', 'port: -1', `ports_file_dir: "${s.dir}"`, `pidfile: "${s.pidFile}"`, 'trace: true']);
+    await settle();
+    s.proc.child.kill('SIGHUP');
+    await s.proc.waitOutput(/\[INF\] Reloaded server configuration/);
+    client.send('SUB traced.subject 7\r\n');
+    await client.flush();
+    await s.proc.waitOutput(/\[TRC\] .* - <<- \[SUB traced\.subject 7\]/);
+    client.close();
+  } finally {
+    await s.proc.kill();
+  }
+});
+
 test('SIGHUP with a broken config file logs an error and keeps serving with the old settings', async () => {
   const s = await startWithFiles(['max_payload: 1500']);
   try {
