@@ -1,21 +1,178 @@
-import { Sublist } from '../sublist/sublist.ts';
+import { Sublist, type SublistEntry } from '../sublist/sublist.ts';
+import { isSubsetMatch, subjectMatchesTokens } from '../sublist/subject.ts';
+import type { ResponseType } from '../options/security.ts';
 import type { Subscription } from '../server/subscription.ts';
 
 export const GLOBAL_ACCOUNT = '$G';
 export const SYSTEM_ACCOUNT = '$SYS';
 
+/** Rewrites a subject, or returns null when the subject is not its to rewrite. */
+export interface SubjectMapper {
+  map(subject: string): string | null;
+}
+
+/** A stream another account imports from this one: messages here are copied there. */
+export interface StreamLink {
+  readonly importer: Account;
+  /** Exporter-side subject filter, split into tokens. */
+  readonly filterTokens: readonly string[];
+  /** Subject the importer sees. */
+  readonly deliverAs: (subject: string) => string;
+}
+
+export interface ServiceExportInfo {
+  readonly subject: string;
+  readonly responseType: ResponseType;
+  readonly responseThresholdMs: number;
+  readonly latency?: { sampling: number | 'headers'; subject: string } | undefined;
+}
+
+/** A service this account imports: requests on `subject` (local) go to the exporter. */
+export class ServiceImport implements SublistEntry {
+  readonly subject: string;
+  readonly queue = undefined;
+  readonly exporter: Account;
+  readonly export: ServiceExportInfo;
+  /** Local subject → exporter's subject. */
+  readonly toExporter: (subject: string) => string;
+  readonly share: boolean;
+
+  constructor(subject: string, exporter: Account, exp: ServiceExportInfo, toExporter: (subject: string) => string, share: boolean) {
+    this.subject = subject;
+    this.exporter = exporter;
+    this.export = exp;
+    this.toExporter = toExporter;
+    this.share = share;
+  }
+}
+
+/** Where a response to a service import goes back to. */
+export interface ResponseRoute {
+  readonly importer: Account;
+  readonly reply: string;
+  readonly responseType: ResponseType;
+  readonly expires: number;
+  /** Called with the response subject when a response passes, for latency tracking. */
+  readonly onResponse?: (() => void) | undefined;
+}
+
+const RESPONSE_PREFIX = '_R_.';
+const REPLY_DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const RESPONSE_SWEEP_MS = 1000;
+
+function randomToken(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += REPLY_DIGITS[Math.floor(Math.random() * 62)];
+  return out;
+}
+
+export interface AccountLimits {
+  maxConnections: number;
+  maxSubscriptions: number;
+  maxPayload: number;
+}
+
 /**
  * An isolated subject space. Every connection belongs to exactly one account and a
- * message only reaches subscriptions in its publisher's account's index.
+ * message only reaches subscriptions in its publisher's account's index, except
+ * through the exports and imports configured between accounts.
  */
 export class Account {
   readonly name: string;
   readonly sublist: Sublist<Subscription>;
   /** Connections currently bound to this account. */
   connections = 0;
+  limits: AccountLimits = { maxConnections: -1, maxSubscriptions: -1, maxPayload: -1 };
+
+  /** Subject mappings applied to every message published in this account. */
+  mappings: SubjectMapper[] | null = null;
+  /** Streams other accounts import from this one. */
+  streamLinks: StreamLink[] | null = null;
+  serviceExports: ServiceExportInfo[] = [];
+  /** Services this account imports, indexed by local subject. */
+  serviceImports: Sublist<ServiceImport> | null = null;
+  /** Reply subjects handed to this account's responders, mapped back to the requester. */
+  private responses: Map<string, ResponseRoute> | null = null;
+  private responsePrefix = '';
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(name: string, options: { cacheSubjects?: boolean } = {}) {
     this.name = name;
     this.sublist = new Sublist<Subscription>({ cache: options.cacheSubjects ?? true });
+  }
+
+  /** True if a message published here may travel to another account. */
+  get routesAcrossAccounts(): boolean {
+    return this.streamLinks !== null || this.serviceImports !== null || this.responses !== null;
+  }
+
+  /** Applies mappings in order; the first that rewrites wins. */
+  mapSubject(subject: string): string {
+    for (const m of this.mappings!) {
+      const mapped = m.map(subject);
+      if (mapped !== null) return mapped;
+    }
+    return subject;
+  }
+
+  addStreamLink(importer: Account, filter: string, deliverAs: (subject: string) => string): void {
+    (this.streamLinks ??= []).push({ importer, filterTokens: filter.split('.'), deliverAs });
+  }
+
+  /** The stream links whose filter covers `subject`. */
+  *streamLinksFor(subject: string): Iterable<StreamLink> {
+    for (const link of this.streamLinks ?? []) if (subjectMatchesTokens(subject, link.filterTokens)) yield link;
+  }
+
+  addServiceImport(im: ServiceImport): void {
+    (this.serviceImports ??= new Sublist<ServiceImport>()).insert(im);
+  }
+
+  /** The export of this account that covers `subject`, if any. */
+  serviceExportFor(subject: string): ServiceExportInfo | undefined {
+    return this.serviceExports.find((e) => e.subject === subject) ?? this.serviceExports.find((e) => isSubsetMatch(subject, e.subject));
+  }
+
+  /**
+   * A fresh reply subject for a request forwarded into this account by a service
+   * import, routed back to `route.reply` in the importer.
+   */
+  newResponseRoute(route: Omit<ResponseRoute, 'expires'>, thresholdMs: number): string {
+    if (this.responsePrefix === '') this.responsePrefix = `${RESPONSE_PREFIX}${randomToken(6)}.`;
+    const reply = this.responsePrefix + randomToken(6);
+    (this.responses ??= new Map()).set(reply, { ...route, expires: Date.now() + thresholdMs });
+    this.sweepTimer ??= setInterval(() => this.sweepResponses(), RESPONSE_SWEEP_MS);
+    return reply;
+  }
+
+  /** The route for a response published on `subject`; singleton routes are used up. */
+  takeResponseRoute(subject: string): ResponseRoute | undefined {
+    if (this.responses === null || !subject.startsWith(this.responsePrefix)) return undefined;
+    const route = this.responses.get(subject);
+    if (route === undefined) return undefined;
+    if (route.expires < Date.now()) {
+      this.responses.delete(subject);
+      return undefined;
+    }
+    if (route.responseType === 'singleton') this.responses.delete(subject);
+    return route;
+  }
+
+  private sweepResponses(): void {
+    const now = Date.now();
+    const responses = this.responses!;
+    for (const [reply, route] of responses) if (route.expires < now) responses.delete(reply);
+    if (responses.size === 0) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+  }
+
+  /** Clears timers (server shutdown). */
+  close(): void {
+    this.stopSweeping();
+    this.responses = null;
   }
 }

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadConfigFile } from '../options/config.ts';
 import { defaultOptions, type ServerOptions } from '../options/options.ts';
+import { emptyTlsConfig } from '../options/tls.ts';
 import { Server } from '../server/server.ts';
 import { NatsLogger } from '../util/logger.ts';
 import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
@@ -61,14 +62,6 @@ const FLAGS: FlagSpec[] = [
 
 /** Flags nats-server has whose feature this release lacks: refused, never ignored. */
 const NOT_YET: Record<string, string> = {
-  user: 'authentication',
-  pass: 'authentication',
-  auth: 'authentication',
-  tls: 'TLS',
-  tlsverify: 'TLS',
-  tlscert: 'TLS',
-  tlskey: 'TLS',
-  tlscacert: 'TLS',
   routes: 'clustering',
   cluster: 'clustering',
   cluster_advertise: 'clustering',
@@ -111,8 +104,20 @@ Logging
     -V, --trace                      Protocol trace log lines
     -DV                              Debug and trace (also -VV, -DVV)
 
-Not in this release (refused with a message): --user, --pass, --auth, --tls*, --routes,
---cluster*, -js/--jetstream, -sd/--store_dir, -s/--syslog, -r/--remote_syslog, --profile
+Authorization
+    --user <user>                    User required for connections
+    --pass <password>                Password required for connections
+    --auth <token>                   Token required for connections
+
+TLS
+    --tls                            Enable TLS (no client certificate check)
+    --tlscert <file>                 Server certificate
+    --tlskey <file>                  Private key of the server certificate
+    --tlsverify                      Enable TLS and verify client certificates
+    --tlscacert <file>               CA that client certificates must chain to
+
+Not in this release (refused with a message): --routes, --cluster*, -js/--jetstream,
+-sd/--store_dir, -s/--syslog, -r/--remote_syslog, --profile, --help_tls
 
 Other
     -h, --help                       This text
@@ -182,6 +187,22 @@ function applyFlags(o: ServerOptions, flags: Map<string, FlagValue>): void {
   o.debug = bool('debug') ?? o.debug;
   o.trace = bool('trace') ?? o.trace;
   for (const combo of ['DV', 'DVV']) if (flags.get(combo) === true) o.debug = o.trace = true;
+  const user = str('user');
+  const pass = str('pass');
+  const token = str('auth');
+  if (user !== undefined || pass !== undefined || token !== undefined) {
+    const auth = (o.authorization ??= { users: [] });
+    if (user !== undefined) auth.user = user;
+    if (pass !== undefined) auth.password = pass;
+    if (token !== undefined) auth.token = token;
+  }
+  if (['tls', 'tlsverify', 'tlscert', 'tlskey', 'tlscacert'].some((k) => flags.has(k))) {
+    const t = (o.tls ??= emptyTlsConfig());
+    t.certFile = str('tlscert') ?? t.certFile;
+    t.keyFile = str('tlskey') ?? t.keyFile;
+    t.caFile = str('tlscacert') ?? t.caFile;
+    if (flags.get('tlsverify') === true) t.verify = true;
+  }
   if (flags.get('VV') === true) o.trace = true;
 }
 
@@ -273,12 +294,10 @@ async function main(argv: string[]): Promise<void> {
       for (const w of next.warnings) logger.warn(w);
       const previousLogging = loggerSettings(server.options);
       logger.configure(loggerSettings(next.options));
-      try {
-        server.reload(next.options);
-      } catch (err) {
+      server.reload(next.options).catch((err: unknown) => {
         logger.configure(previousLogging);
-        throw err;
-      }
+        logger.error(`Failed to reload server configuration: ${(err as Error).message}`);
+      });
     } catch (err) {
       logger.error(`Failed to reload server configuration: ${(err as Error).message}`);
     }

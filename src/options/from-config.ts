@@ -4,75 +4,15 @@
  * nats-server knows but this release does not implement is an error naming it, so
  * a deployment never runs with a setting silently ignored.
  */
-import { keyPosition, natsColumn, type ConfMap, type ConfValue } from '../conf/index.ts';
+import type { ConfMap, ConfValue } from '../conf/index.ts';
 import type { ServerOptions } from './options.ts';
-import { parseGoDuration, parseSizeString, splitHostPort } from './values.ts';
-
-export interface SourcePosition {
-  file?: string | undefined;
-  line: number;
-  col: number;
-}
-
-export class ConfigError extends Error {
-  readonly position: SourcePosition | undefined;
-  constructor(message: string, position?: SourcePosition) {
-    super(position ? `${position.file ? position.file + ':' : ''}${position.line}:${position.col}: ${message}` : message);
-    this.name = 'ConfigError';
-    this.position = position;
-  }
-}
-
-interface Context {
-  map: ConfMap;
-  key: string;
-  warnings: string[];
-}
+import { asBool, asDuration, asInt, asString, fail, type Context } from './reader.ts';
 
 type Setter = (o: ServerOptions, value: ConfValue, ctx: Context) => void;
-
-/** Where `key` was written, with the column as nats-server prints it. */
-function positionOf(map: ConfMap, key: string): SourcePosition | undefined {
-  const pos = keyPosition(map, key);
-  return pos === undefined ? undefined : { file: pos.file, line: pos.line, col: natsColumn(pos) };
-}
-
-function fail(ctx: Context, message: string): never {
-  throw new ConfigError(message, positionOf(ctx.map, ctx.key));
-}
-
-function asString(v: ConfValue, ctx: Context): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  return fail(ctx, `expected a string for "${ctx.key}"`);
-}
-
-function asInt(v: ConfValue, ctx: Context): number {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string') {
-    const n = parseSizeString(v);
-    if (n !== null) return n;
-  }
-  return fail(ctx, `expected an integer for "${ctx.key}"`);
-}
-
-function asBool(v: ConfValue, ctx: Context): boolean {
-  if (typeof v === 'boolean') return v;
-  return fail(ctx, `expected a boolean for "${ctx.key}"`);
-}
-
-/** A duration: a Go duration string, or a bare number of seconds (with a warning, as nats-server). */
-function asDuration(v: ConfValue, ctx: Context): number {
-  if (typeof v === 'number') {
-    ctx.warnings.push(`${ctx.key} should be a duration string such as "${v}s"; reading ${v} as seconds`);
-    return v * 1000;
-  }
-  if (typeof v === 'string') {
-    const ms = parseGoDuration(v);
-    if (ms !== null) return ms;
-  }
-  return fail(ctx, `invalid duration for "${ctx.key}": ${String(v)}`);
-}
+import { parseAccounts, parseAuthorization, parseMappings } from './security.ts';
+import { checkSecurity } from './security-checks.ts';
+import { parseTls } from './tls.ts';
+import { splitHostPort } from './values.ts';
 
 function setHostPort(o: ServerOptions, v: ConfValue, ctx: Context, apply: (host: string, port: number | null) => void): void {
   const hp = splitHostPort(asString(v, ctx));
@@ -139,6 +79,16 @@ const SETTERS: Record<string, Setter> = {
   no_system_account: (o, v, ctx) => (o.noSystemAccount = asBool(v, ctx)),
   system_account: (o, v, ctx) => (o.systemAccount = asString(v, ctx)),
   system: (o, v, ctx) => (o.systemAccount = asString(v, ctx)),
+  authorization: (o, v, ctx) => {
+    o.authorization = parseAuthorization(v, ctx);
+    if (o.authorization.timeoutMs !== undefined) o.authTimeout = o.authorization.timeoutMs;
+  },
+  tls: (o, v, ctx) => (o.tls = parseTls(v, ctx)),
+  allow_non_tls: (o, v, ctx) => (o.allowNonTls = asBool(v, ctx)),
+  accounts: (o, v, ctx) => (o.accounts = parseAccounts(v, ctx)),
+  no_auth_user: (o, v, ctx) => (o.noAuthUser = asString(v, ctx)),
+  mappings: (o, v, ctx) => (o.mappings = parseMappings(v, ctx)),
+  maps: (o, v, ctx) => (o.mappings = parseMappings(v, ctx)),
   // Accepted with no effect on a standalone server, as in nats-server.
   server_tags: () => {},
   connect_error_reports: () => {},
@@ -151,11 +101,6 @@ const SETTERS: Record<string, Setter> = {
 
 /** nats-server keys that this release does not implement yet, with the feature they belong to. */
 const NOT_YET: Record<string, string> = {
-  authorization: 'authentication and authorization',
-  no_auth_user: 'authentication and authorization',
-  accounts: 'accounts',
-  mappings: 'subject mappings',
-  maps: 'subject mappings',
   operator: 'decentralized JWT auth',
   operators: 'decentralized JWT auth',
   trusted: 'decentralized JWT auth',
@@ -165,8 +110,6 @@ const NOT_YET: Record<string, string> = {
   resolver_preload: 'decentralized JWT auth',
   resolver_pinned_accounts: 'decentralized JWT auth',
   default_sentinel: 'decentralized JWT auth',
-  tls: 'TLS',
-  allow_non_tls: 'TLS',
   ocsp: 'TLS',
   cluster: 'clustering',
   gateway: 'super-clusters (gateways)',
@@ -221,5 +164,6 @@ export function applyConfig(options: ServerOptions, conf: ConfMap, variables: Re
     if (variables.has(rawKey)) continue;
     fail(ctx, `unknown field "${rawKey}"`);
   }
+  checkSecurity(options, conf);
   return warnings;
 }

@@ -1,3 +1,6 @@
+import type { AccountConfig, AuthorizationConfig, MappingConfig } from './security.ts';
+import type { TlsConfig } from './tls.ts';
+
 /** The resolved server settings, with nats-server's defaults (server/const.go, opts.go). */
 export interface ServerOptions {
   host: string;
@@ -21,7 +24,7 @@ export interface ServerOptions {
   pingMax: number;
   /** Milliseconds. */
   writeDeadline: number;
-  /** Milliseconds to wait for CONNECT when auth is required. */
+  /** Milliseconds to wait for CONNECT when auth is required; 0 = the default (see authTimeoutMs). */
   authTimeout: number;
   /** Milliseconds. */
   lameDuckDuration: number;
@@ -47,6 +50,25 @@ export interface ServerOptions {
 
   noSystemAccount: boolean;
   systemAccount: string;
+
+  /** `authorization {}`: users, token or single user of the global account. */
+  authorization: AuthorizationConfig | null;
+  accounts: AccountConfig[];
+  /** User to assume for clients that present no credentials. */
+  noAuthUser: string;
+  /** Subject mappings of the global account. */
+  mappings: MappingConfig[];
+
+  /** TLS for client connections; null = plain TCP. */
+  tls: TlsConfig | null;
+  /** With TLS configured, also accept clients that do not upgrade. */
+  allowNonTls: boolean;
+}
+
+/** The auth timeout in effect: as configured, else 2 s, or the TLS timeout plus 1 s with TLS. */
+export function authTimeoutMs(o: ServerOptions): number {
+  if (o.authTimeout > 0) return o.authTimeout;
+  return o.tls ? o.tls.timeoutMs + 1000 : 2000;
 }
 
 export const DEFAULT_PORT = 4222;
@@ -67,7 +89,7 @@ export function defaultOptions(): ServerOptions {
     pingInterval: 2 * 60 * 1000,
     pingMax: 2,
     writeDeadline: 10 * 1000,
-    authTimeout: 2 * 1000,
+    authTimeout: 0,
     lameDuckDuration: 2 * 60 * 1000,
     lameDuckGracePeriod: 10 * 1000,
     noHeaderSupport: false,
@@ -86,5 +108,11 @@ export function defaultOptions(): ServerOptions {
     httpsPort: 0,
     noSystemAccount: false,
     systemAccount: '$SYS',
+    authorization: null,
+    accounts: [],
+    noAuthUser: '',
+    mappings: [],
+    tls: null,
+    allowNonTls: false,
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from './from-config.ts';
+import { ConfigError } from './reader.ts';
 import type { ServerOptions } from './options.ts';
 import { formatGoDuration } from './values.ts';
 

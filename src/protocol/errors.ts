@@ -9,6 +9,7 @@ export const ErrText = {
   MaxPayload: 'Maximum Payload Violation',
   MaxControlLine: 'maximum control line exceeded',
   MaxConnections: 'maximum connections exceeded',
+  MaxAccountConnections: 'maximum account active connections exceeded',
   InvalidClientProtocol: 'invalid client protocol',
   NoRespondersRequiresHeaders: 'no responders requires headers support',
   StaleConnection: 'Stale Connection',

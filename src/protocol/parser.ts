@@ -34,6 +34,8 @@ export interface ClientProtocolHandler {
   onInfo(json: string): void;
   onClientErr(text: string): void;
   onParseError(kind: ParseError, detail: string): void;
+  /** The first op is not CONNECT while auth is pending: true lets it through (no_auth_user). */
+  onFirstOpNotConnect(): boolean;
 }
 
 const LF = 10;
@@ -136,6 +138,9 @@ export class ClientParser {
    * frames are copied rather than kept as views.
    */
   transientInput = false;
+  /** Set by suspend(): input is held, not parsed, until resume(). */
+  suspended = false;
+  private held: Buffer[] = [];
   /** The last frame the parser assembled from several reads (owned by the parser, not transient). */
   frameCopy: Buffer | null = null;
 
@@ -172,6 +177,10 @@ export class ClientParser {
   parse(chunk: Buffer): void {
     let i = 0;
     if (this.stopped) return;
+    if (this.suspended) {
+      this.held.push(this.transientInput ? Buffer.from(chunk) : chunk);
+      return;
+    }
     if (this.skipOp !== 0) {
       const lf = chunk.indexOf(LF);
       if (lf < 0) return;
@@ -222,6 +231,22 @@ export class ClientParser {
     if (cr >= 0 && cr < chunk.length && chunk[cr] !== CR) return false;
     const lf = cr + 1;
     return !(lf >= 0 && lf < chunk.length && chunk[lf] !== LF);
+  }
+
+  /**
+   * Holds further input unparsed, for a CONNECT whose authentication is still being
+   * checked (a bcrypt comparison runs off the event loop).
+   */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /** Parses what was held while suspended, in order. */
+  resume(): void {
+    this.suspended = false;
+    const held = this.held;
+    this.held = [];
+    for (const chunk of held) this.parse(chunk);
   }
 
   /** Drops any partial frame (used when the connection is reused or closed). */
@@ -314,8 +339,11 @@ export class ClientParser {
       const start = i;
       const b = buf[i]!;
       if (this.connectRequired && b !== 0x43 && b !== 0x63) {
-        this.fail(ParseError.AuthViolation, 'first protocol operation was not CONNECT');
-        return;
+        if (!h.onFirstOpNotConnect()) {
+          this.fail(ParseError.AuthViolation, 'first protocol operation was not CONNECT');
+          return;
+        }
+        this.connectRequired = false;
       }
       // Fast path for the common, well-formed "PUB subject [reply] size\r\n" in one buffer.
       if ((b | 0x20) === 0x70 && i + 3 < n && (buf[i + 1]! | 0x20) === 0x75 && (buf[i + 2]! | 0x20) === 0x62 && buf[i + 3] === SP) {
@@ -566,6 +594,10 @@ export class ClientParser {
         }
         case Op.Connect:
           h.onConnect(buf.toString('utf8', argStart, argEnd));
+          if (this.suspended) {
+            if (lf + 1 < n) this.held.push(Buffer.from(buf.subarray(lf + 1)));
+            return;
+          }
           break;
         case Op.Info:
           h.onInfo(buf.toString('utf8', argStart, argEnd));

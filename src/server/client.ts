@@ -4,20 +4,27 @@
  * outbound buffer, which is written once per event-loop turn.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Account } from '../accounts/account.ts';
 import { ClientParser, ParseError, type ClientProtocolHandler } from '../protocol/parser.ts';
-import { ErrText, errProto, replyPermissionViolation, pubPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
+import { ErrText, errProto, replyPermissionViolation, pubPermissionViolation, subPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
 import { isValidLiteralSubject, tokenCount } from '../sublist/subject.ts';
 import { bytesToText, copyBytes, writeDecimal } from '../util/bytes.ts';
 import '../util/buffer-natives.ts';
 import { ClosedState } from './closed-state.ts';
 import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
 import { decodeGoJson, INFO_SCHEMA } from './go-json.ts';
-import { readIntoSharedBuffer } from './shared-read.ts';
-import { Subscription } from './subscription.ts';
+import { isSharedReadBuffer, readIntoSharedBuffer } from './shared-read.ts';
+import { Subscription, type Subscriber } from './subscription.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
+import type { InboundMessage } from '../protocol/message.ts';
+import { deliverResult, publish } from './delivery.ts';
+import type { AuthGrant, AuthOutcome } from '../auth/authenticator.ts';
+import type { Permissions } from '../auth/permissions.ts';
+import { certificateIdentities, type CertificateIdentities } from '../transport/tls.ts';
 import type { Server } from './server.ts';
+import { authTimeoutMs } from '../options/options.ts';
 
 const OK_PROTO = Buffer.from('+OK\r\n');
 const PING_PROTO = Buffer.from('PING\r\n');
@@ -27,6 +34,8 @@ const PONG_PROTO = Buffer.from('PONG\r\n');
 const COPY_PAYLOAD_MAX = 16 * 1024;
 const MIN_SLAB = 512;
 const MAX_REMEMBERED_SUBJECT = 1024;
+/** Reply subjects tracked for allow_responses before pruning (nats-server's replyPermLimit). */
+const MAX_TRACKED_REPLIES = 4096;
 const MAX_SLAB = 64 * 1024;
 /** Longest fixed part of a MSG/HMSG line: "HMSG " + 3 spaces + two 10-digit sizes + CRLF. */
 const MSG_LINE_OVERHEAD = 5 + 3 + 20 + 2 + 2;
@@ -42,10 +51,11 @@ export interface ConnectionMeta {
   remotePort: number;
 }
 
-export class ClientConnection implements ClientProtocolHandler {
+export class ClientConnection implements ClientProtocolHandler, Subscriber {
   readonly cid: number;
   readonly server: Server;
-  readonly socket: Duplex;
+  /** The byte stream; after a TLS upgrade, the TLS socket over the accepted one. */
+  socket: Duplex;
   readonly parser: ClientParser;
   readonly host: string;
   readonly port: number;
@@ -53,6 +63,18 @@ export class ClientConnection implements ClientProtocolHandler {
   account: Account;
   readonly subs = new Map<string, Subscription>();
   opts: ConnectOptions = initialConnectOptions();
+
+  /** Set by authentication: what this user may publish and subscribe to. */
+  permissions: Permissions | null = null;
+  /** The authenticated user's name (or nkey), for logs and monitoring. */
+  user = '';
+  /** The nonce sent in INFO for the client to sign, when nkeys or JWTs are in use. */
+  nonce = '';
+  readonly connectionType = 'STANDARD';
+  /** The client certificate's identities, over TLS with a client certificate. */
+  certificate: CertificateIdentities | null = null;
+  /** Reply subjects this client may answer (allow_responses): first delivery time and answers sent. */
+  private replies: Map<string, { time: number; count: number }> | null = null;
 
   // CONNECT flags read on every message, copied out of `opts`.
   verbose = true;
@@ -96,6 +118,7 @@ export class ClientConnection implements ClientProtocolHandler {
   private lastSubjectLen = -1;
   private lastSubject = '';
   private lastSubjectLiteral = false;
+  private lastPubAllowed = true;
   private lastResult: MatchResult<Subscription> = { psubs: [], qsubs: [] };
   private lastGenid = -1;
 
@@ -118,7 +141,7 @@ export class ClientConnection implements ClientProtocolHandler {
     this.port = meta.remotePort;
     this.account = account;
     this.parser = new ClientParser(this);
-    this.parser.connectRequired = server.authRequired;
+    this.parser.connectRequired = server.auth.required;
     this.applySettings();
   }
 
@@ -132,10 +155,15 @@ export class ClientConnection implements ClientProtocolHandler {
     this.stallThreshold = Math.floor(opts.maxPending * 0.75);
   }
 
-  /** Sends INFO and starts reading; called once the transport is ready. */
-  start(): void {
-    const socket = this.socket;
-    if (socket instanceof net.Socket && readIntoSharedBuffer(socket, (view) => this.onData(view))) {
+  /**
+   * Starts serving over `socket` (the accepted one, or the TLS socket made over it):
+   * sends INFO, unless it went out before the upgrade, and starts reading.
+   */
+  start(socket: Duplex = this.socket, infoSent = false): void {
+    this.socket = socket;
+    const secure = socket instanceof tls.TLSSocket;
+    if (secure) this.certificate = certificateIdentities(socket);
+    if (!secure && socket instanceof net.Socket && readIntoSharedBuffer(socket, (view) => this.onData(view))) {
       this.parser.transientInput = true;
     } else {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -145,10 +173,12 @@ export class ClientConnection implements ClientProtocolHandler {
     socket.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(err));
     socket.on('close', () => this.close(ClosedState.ClientClosed));
     socket.on('drain', () => this.onDrain());
-    this.enqueueString(this.server.clientInfoLine(this));
-    this.flush();
-    if (this.server.authRequired) {
-      this.authTimer = setTimeout(() => this.sendErrAndClose(ErrText.AuthenticationTimeout, ClosedState.AuthenticationTimeout), this.server.options.authTimeout);
+    if (!infoSent) {
+      this.enqueueString(this.server.clientInfoLine(this));
+      this.flush();
+    }
+    if (this.server.auth.required) {
+      this.authTimer = setTimeout(() => this.sendErrAndClose(ErrText.AuthenticationTimeout, ClosedState.AuthenticationTimeout), authTimeoutMs(this.server.options));
     }
     this.schedulePing(this.server.options.pingInterval);
   }
@@ -158,6 +188,10 @@ export class ClientConnection implements ClientProtocolHandler {
     if (this.closed) return true;
     this.lastActivity = Date.now();
     this.parser.parse(chunk);
+    if (this.parser.suspended) {
+      if (!this.parser.transientInput) this.socket.pause();
+      return false;
+    }
     const congested = this.server.congestedConsumer;
     if (congested === null) return true;
     this.server.congestedConsumer = null;
@@ -183,7 +217,11 @@ export class ClientConnection implements ClientProtocolHandler {
     if (this.stallTimer === null) return;
     clearTimeout(this.stallTimer);
     this.stallTimer = null;
-    if (this.closed) return;
+    this.restartReading();
+  }
+
+  private restartReading(): void {
+    if (this.closed || this.parser.suspended) return;
     // In shared-buffer mode a `false` from the read callback stopped the handle; read(0) restarts it.
     if (this.parser.transientInput) this.socket.read(0);
     else this.socket.resume();
@@ -230,14 +268,31 @@ export class ClientConnection implements ClientProtocolHandler {
     this.parser.headers = this.headers;
     this.rttMs = Date.now() - this.startTime.getTime();
 
-    if (!server.authenticate(this)) {
+    const outcome = server.auth.authenticate(this);
+    if (outcome instanceof Promise) {
+      // A bcrypt comparison: hold further input until it is settled.
+      this.parser.suspend();
+      outcome.then(
+        (grant) => this.afterAuthentication(grant, true),
+        () => this.afterAuthentication(null, true),
+      );
+      return;
+    }
+    this.afterAuthentication(outcome, false);
+  }
+
+  private afterAuthentication(grant: AuthOutcome, resumed: boolean): void {
+    if (this.closed) return;
+    if (grant === null) {
       this.authViolation();
       return;
     }
+    const opts = this.opts;
     if (opts.new_account || opts.account !== '') {
       this.authViolation();
       return;
     }
+    if (!this.bindAccount(grant)) return;
     if (opts.protocol < 0 || opts.protocol > 1) {
       this.sendErrAndClose(ErrText.InvalidClientProtocol, ClosedState.BadClientProtocolVersion);
       return;
@@ -247,35 +302,102 @@ export class ClientConnection implements ClientProtocolHandler {
       return;
     }
     if (opts.verbose) this.sendOK();
-    const interval = server.options.pingInterval;
-    this.schedulePing(server.options.disableShortFirstPing ? interval : Math.min(interval, FIRST_CLIENT_PING_MS), true);
+    const interval = this.server.options.pingInterval;
+    this.schedulePing(this.server.options.disableShortFirstPing ? interval : Math.min(interval, FIRST_CLIENT_PING_MS), true);
+    if (resumed) {
+      this.parser.resume();
+      this.restartReading();
+    }
+  }
+
+  /** Moves the connection to the account it authenticated into; false if that closed it. */
+  private bindAccount(grant: AuthGrant): boolean {
+    this.permissions = grant.permissions;
+    this.user = grant.user;
+    this.lastSubjectLen = -1;
+    const next = grant.account;
+    if (next === this.account) return true;
+    const limit = next.limits.maxConnections;
+    if (limit >= 0 && next.connections >= limit) {
+      this.server.logger.error(`${this.describe()} - ${ErrText.MaxAccountConnections}`);
+      this.sendErrAndClose(ErrText.MaxAccountConnections, ClosedState.MaxAccountConnectionsExceeded);
+      return false;
+    }
+    // A re-authentication into another account drops the old account's subscriptions.
+    for (const sub of this.subs.values()) this.account.sublist.remove(sub);
+    this.subs.clear();
+    this.account.connections--;
+    this.account = next;
+    next.connections++;
+    const maxPayload = next.limits.maxPayload;
+    if (maxPayload >= 0 && (this.parser.maxPayload <= 0 || maxPayload < this.parser.maxPayload)) this.parser.maxPayload = maxPayload;
+    return true;
+  }
+
+  /**
+   * After a reload: checks this client's credentials against the new configuration,
+   * closing it if they no longer pass and taking the new permissions otherwise.
+   */
+  reauthorize(): void {
+    if (!this.connectReceived || this.closed) return;
+    const apply = (grant: AuthOutcome): void => {
+      if (this.closed) return;
+      if (grant === null || grant.account !== this.account) this.authViolation();
+      else {
+        this.permissions = grant.permissions;
+        this.lastSubjectLen = -1;
+      }
+    };
+    const outcome = this.server.auth.authenticate(this);
+    if (outcome instanceof Promise) outcome.then(apply, () => apply(null));
+    else apply(outcome);
+  }
+
+  /** With no_auth_user, a client may skip CONNECT (telnet style) and act as that user. */
+  onFirstOpNotConnect(): boolean {
+    const grant = this.server.auth.noAuthGrant();
+    if (grant === null) return false;
+    this.clearAuthTimer();
+    return this.bindAccount(grant);
   }
 
   onPub(p: ClientParser): void {
     const buf = p.msgBuf;
-    const sublist = this.account.sublist;
+    const account = this.account;
+    const sublist = account.sublist;
     // Publishers mostly repeat one subject: compare its bytes with the last one's
     // instead of building a string and hashing it for every message.
     const subjectStart = p.msgSubjectStart;
     const subjectLen = p.msgSubjectEnd - subjectStart;
     let subject: string;
     let result: MatchResult<Subscription>;
+    let literal: boolean;
+    let allowed: boolean;
     if (subjectLen === this.lastSubjectLen && sublist.genid === this.lastGenid && sameBytes(buf, subjectStart, this.lastSubjectBytes, subjectLen)) {
       subject = this.lastSubject;
       result = this.lastResult;
+      literal = this.lastSubjectLiteral;
+      allowed = this.lastPubAllowed;
     } else {
       subject = buf.latin1Slice(subjectStart, p.msgSubjectEnd);
       result = sublist.match(subject);
-      this.rememberSubject(buf, subjectStart, subjectLen, subject, result, sublist.genid);
+      literal = isValidLiteralSubject(subject);
+      const perms = this.permissions;
+      allowed = perms === null || !perms.restrictsPublish || perms.canPublish(subject);
+      this.rememberSubject(buf, subjectStart, subjectLen, subject, result, literal, allowed, sublist.genid);
     }
     const size = p.msgSize;
     if (this.trace) this.tracePub(p);
     this.inMsgs++;
     this.inBytes += size;
-    if (this.pedantic && !(subject === this.lastSubject ? this.lastSubjectLiteral : isValidLiteralSubject(subject))) this.sendErr(ErrText.InvalidPublishSubject);
+    if (this.pedantic && !literal) this.sendErr(ErrText.InvalidPublishSubject);
 
     // Clients may not publish to gateway-routed reply subjects.
     if (subject.charCodeAt(0) === 95 && subject.startsWith('_GR_.') && subject.length > 5) {
+      this.sendErr(pubPermissionViolation(bytesToText(subject)));
+      return;
+    }
+    if (!allowed && !this.answersTrackedRequest(subject)) {
       this.sendErr(pubPermissionViolation(bytesToText(subject)));
       return;
     }
@@ -289,27 +411,12 @@ export class ClientConnection implements ClientProtocolHandler {
     }
     if (this.verbose) this.sendOK();
 
-    let deliveries = 0;
-    const psubs = result.psubs;
-    for (let k = 0; k < psubs.length; k++) {
-      if (this.deliver(psubs[k]!, p)) deliveries++;
-    }
-    const qsubs = result.qsubs;
-    for (let g = 0; g < qsubs.length; g++) {
-      const group = qsubs[g]!;
-      const len = group.length;
-      const first = len > 1 ? Math.floor(Math.random() * len) : 0;
-      for (let k = 0; k < len; k++) {
-        if (this.deliver(group[(first + k) % len]!, p)) {
-          deliveries++;
-          break;
-        }
-      }
-    }
+    const deliveries =
+      account.mappings === null && !account.routesAcrossAccounts ? deliverResult(this, result, p) : publish(this, account, subject, p, result);
     if (deliveries === 0 && hasReply && this.opts.no_responders) this.sendNoResponders(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
   }
 
-  private rememberSubject(buf: Buffer, start: number, len: number, subject: string, result: MatchResult<Subscription>, genid: number): void {
+  private rememberSubject(buf: Buffer, start: number, len: number, subject: string, result: MatchResult<Subscription>, literal: boolean, allowed: boolean, genid: number): void {
     if (len > this.lastSubjectBytes.length) {
       if (len > MAX_REMEMBERED_SUBJECT) {
         this.lastSubjectLen = -1;
@@ -320,20 +427,65 @@ export class ClientConnection implements ClientProtocolHandler {
     copyBytes(this.lastSubjectBytes, 0, buf, start, start + len);
     this.lastSubjectLen = len;
     this.lastSubject = subject;
-    this.lastSubjectLiteral = isValidLiteralSubject(subject);
+    this.lastSubjectLiteral = literal;
+    this.lastPubAllowed = allowed;
     this.lastResult = result;
     this.lastGenid = genid;
+  }
+
+  /**
+   * allow_responses: publishing to the reply subject of a request this client
+   * received is allowed up to the configured count and age.
+   */
+  private answersTrackedRequest(subject: string): boolean {
+    const tracked = this.replies?.get(subject);
+    if (tracked === undefined) return false;
+    const limits = this.permissions!.response!;
+    tracked.count++;
+    if ((limits.maxMsgs > 0 && tracked.count > limits.maxMsgs) || (limits.expiresMs > 0 && Date.now() - tracked.time > limits.expiresMs)) {
+      this.replies!.delete(subject);
+      return false;
+    }
+    return true;
+  }
+
+  trackReply(reply: string): void {
+    const replies = (this.replies ??= new Map());
+    if (replies.size >= MAX_TRACKED_REPLIES) this.pruneReplies();
+    replies.set(reply, { time: Date.now(), count: 0 });
+  }
+
+  /** Drops expired replies; if none expired, the oldest half (as nats-server prunes). */
+  private pruneReplies(): void {
+    const replies = this.replies!;
+    const ttl = this.permissions?.response?.expiresMs ?? 0;
+    const now = Date.now();
+    if (ttl > 0) for (const [reply, r] of replies) if (now - r.time > ttl) replies.delete(reply);
+    let excess = replies.size - MAX_TRACKED_REPLIES / 2;
+    for (const reply of replies.keys()) {
+      if (excess-- <= 0) break;
+      replies.delete(reply);
+    }
   }
 
   onSub(subject: string, queue: string | undefined, sid: string): void {
     if (this.trace) this.traceIn('SUB', queue === undefined ? `${subject} ${sid}` : `${subject} ${queue} ${sid}`);
     const options = this.server.options;
+    const perms = this.permissions;
+    // The queue "_sys_" is reserved for the server's own queue subscriptions.
+    if (perms !== null && (!perms.canSubscribe(subject, queue) || queue === '_sys_')) {
+      const text = subPermissionViolation(bytesToText(subject), queue === undefined ? undefined : bytesToText(queue));
+      this.server.logger.error(`${this.describe()} - ${text}`);
+      this.sendErr(text);
+      return;
+    }
     if (options.maxSubTokens > 0 && tokenCount(subject) > options.maxSubTokens) {
       this.sendErr(tooManyTokensViolation(bytesToText(subject)));
       return;
     }
-    if (options.maxSubscriptions > 0 && this.subs.size >= options.maxSubscriptions) {
-      this.server.logger.error(`${this.describe()} - Maximum Subscriptions Exceeded (${options.maxSubscriptions})`);
+    const maxSubs = this.maxSubscriptions();
+    if (maxSubs >= 0 && this.subs.size >= maxSubs) {
+      this.server.logger.error(`${this.describe()} - Maximum Subscriptions Exceeded (${maxSubs})`);
       this.sendErr(ErrText.MaxSubscriptions);
       return;
     }
@@ -343,9 +495,18 @@ export class ClientConnection implements ClientProtocolHandler {
         this.sendErr(ErrText.InvalidSubject);
         return;
       }
+      if (perms !== null && perms.needsDeliveryFilter(subject)) sub.filterDeliveries = true;
       this.subs.set(sid, sub);
     }
     if (this.verbose) this.sendOK();
+  }
+
+  /** The tighter of the server's max_subscriptions and the account's limit; -1 = none. */
+  private maxSubscriptions(): number {
+    const server = this.server.options.maxSubscriptions > 0 ? this.server.options.maxSubscriptions : -1;
+    const account = this.account.limits.maxSubscriptions;
+    if (account < 0) return server;
+    return server < 0 ? account : Math.min(server, account);
   }
 
   onUnsub(sid: string, max: number): void {
@@ -407,28 +568,8 @@ export class ClientConnection implements ClientProtocolHandler {
 
   // ---- delivery -------------------------------------------------------------------
 
-  /** Delivers the parser's current message to `sub`; false if it was not sent. */
-  private deliver(sub: Subscription, p: ClientParser): boolean {
-    const client = sub.client;
-    if (client === this && !this.echo) return false;
-    if (client.closed) return false;
-    if (sub.max > 0) {
-      const n = ++sub.delivered;
-      if (n > sub.max) {
-        client.unsubscribe(sub);
-        return false;
-      }
-      client.writeMsg(sub, p);
-      if (n === sub.max) client.unsubscribe(sub);
-      return true;
-    }
-    sub.delivered++;
-    client.writeMsg(sub, p);
-    return true;
-  }
-
   /** Builds `MSG`/`HMSG` for `sub` from the parser's current message in this connection's buffer. */
-  writeMsg(sub: Subscription, p: ClientParser): void {
+  writeMsg(sub: Subscription, p: InboundMessage): void {
     const src = p.msgBuf;
     const hdr = p.msgHeaderSize;
     const withHeaders = hdr > 0 && this.headers;
@@ -488,7 +629,7 @@ export class ClientConnection implements ClientProtocolHandler {
       this.seal();
       const payload = src.subarray(payloadStart, payloadStart + payloadLen + 2);
       // The shared read buffer is reused by the next read: keep a copy, not a view.
-      this.segments.push(p.transientInput && src !== p.frameCopy ? Buffer.from(payload) : payload);
+      this.segments.push(isSharedReadBuffer(src) ? Buffer.from(payload) : payload);
     }
     this.outMsgs++;
     this.outBytes += payloadLen;
@@ -498,7 +639,7 @@ export class ClientConnection implements ClientProtocolHandler {
   private sendNoResponders(reply: string): void {
     const result = this.account.sublist.match(reply);
     for (const sub of result.psubs) {
-      if (sub.client === this) {
+      if ((sub.client as object) === this) {
         this.enqueueLatin1(`HMSG ${reply} ${sub.sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`);
         return;
       }
@@ -653,7 +794,7 @@ export class ClientConnection implements ClientProtocolHandler {
     this.server.logger.trace(`${this.describe()} - ->> [${arg === undefined ? op : `${op} ${arg}`}]`);
   }
 
-  private tracePub(p: ClientParser): void {
+  private tracePub(p: InboundMessage): void {
     const b = p.msgBuf;
     const reply = p.msgReplyStart >= 0 ? ` ${b.latin1Slice(p.msgReplyStart, p.msgReplyEnd)}` : '';
     const sizes = p.msgHeaderSize >= 0 ? `${p.msgHeaderSize} ${p.msgSize}` : `${p.msgSize}`;

@@ -13,6 +13,7 @@ export const ClosedState = {
   ProtocolViolation: 'Protocol Violation',
   BadClientProtocolVersion: 'Bad Client Protocol Version',
   MaxConnectionsExceeded: 'Maximum Connections Exceeded',
+  MaxAccountConnectionsExceeded: 'Maximum Account Connections Exceeded',
   MaxPayloadExceeded: 'Maximum Message Payload Exceeded',
   MaxControlLineExceeded: 'Maximum Control Line Exceeded',
   ServerShutdown: 'Server Shutdown',

@@ -8,7 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { Account, GLOBAL_ACCOUNT, SYSTEM_ACCOUNT } from '../accounts/account.ts';
+import { randomBytes } from 'node:crypto';
+import type { Account } from '../accounts/account.ts';
+import { buildAccounts } from '../accounts/setup.ts';
+import { Authenticator } from '../auth/authenticator.ts';
+import type tls from 'node:tls';
+import { acceptTls, createSecureContext, type HandshakeFailure } from '../transport/tls.ts';
+import type { TlsConfig } from '../options/tls.ts';
+import { ConfigError } from '../options/reader.ts';
 import { ErrText, errProto } from '../protocol/errors.ts';
 import type { ServerOptions } from '../options/options.ts';
 import { validateOptions } from '../options/validate.ts';
@@ -18,16 +25,19 @@ import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
 import { ClientConnection, type ConnectionMeta } from './client.ts';
 import { ClosedState } from './closed-state.ts';
 
+/** nats-server's nonce: 11 random bytes, base64url without padding (15 characters). */
+const NONCE_BYTES = 11;
+
 export class Server {
   options: ServerOptions;
   readonly logger: Logger;
   readonly serverId: string;
-  readonly accounts = new Map<string, Account>();
+  readonly accounts: Map<string, Account>;
   readonly globalAccount: Account;
   readonly systemAccount: Account | null;
   readonly clients = new Map<number, ClientConnection>();
-  /** Auth arrives with the security layer; until then every client is accepted. */
-  readonly authRequired = false;
+  auth: Authenticator;
+  private tlsContext: tls.SecureContext | null;
 
   /** A consumer found backed up while the current read was processed (see ClientConnection.stallFor). */
   congestedConsumer: ClientConnection | null = null;
@@ -54,8 +64,20 @@ export class Server {
     this.options = options;
     this.logger = logger;
     this.serverId = newServerId();
-    this.globalAccount = this.registerAccount(GLOBAL_ACCOUNT);
-    this.systemAccount = options.noSystemAccount ? null : this.registerAccount(options.systemAccount || SYSTEM_ACCOUNT);
+    const { accounts, global, system } = buildAccounts(options);
+    this.accounts = accounts;
+    this.globalAccount = global;
+    this.systemAccount = system;
+    this.auth = new Authenticator(options, accounts, global);
+    this.tlsContext = options.tls === null ? null : this.secureContext(options.tls);
+  }
+
+  private secureContext(cfg: TlsConfig): tls.SecureContext {
+    try {
+      return createSecureContext(cfg);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
   }
 
   get name(): string {
@@ -65,12 +87,6 @@ export class Server {
   /** The port clients connect to (resolved once listening when configured as 0 or -1). */
   get port(): number {
     return this.boundPort;
-  }
-
-  private registerAccount(name: string): Account {
-    const account = new Account(name, { cacheSubjects: !this.options.disableSublistCache });
-    this.accounts.set(name, account);
-    return account;
   }
 
   async start(): Promise<void> {
@@ -83,6 +99,7 @@ export class Server {
     log.info(`  ID:       ${this.serverId}`);
     if (o.configFile) log.info(`Using configuration file: ${o.configFile}`);
     if (o.pidFile) writeFileSync(o.pidFile, String(process.pid));
+    await this.auth.prepare();
 
     const listener = net.createServer({ noDelay: true }, (socket) => this.acceptSocket(socket));
     this.listener = listener;
@@ -110,13 +127,61 @@ export class Server {
       socket.destroy();
       return;
     }
-    this.acceptConnection(socket, { remoteAddress: stripIPv6Prefix(socket.remoteAddress ?? ''), remotePort: socket.remotePort ?? 0 });
+    const meta = { remoteAddress: stripIPv6Prefix(socket.remoteAddress ?? ''), remotePort: socket.remotePort ?? 0 };
+    const tlsConfig = this.options.tls;
+    if (tlsConfig === null || this.tlsContext === null) {
+      this.acceptConnection(socket, meta);
+      return;
+    }
+    const client = this.admit(socket, meta);
+    if (client === null) return;
+    const context = this.tlsContext;
+    socket.on('error', () => {});
+    const upgrade = (infoSent: boolean): void =>
+      acceptTls(
+        socket,
+        context,
+        tlsConfig,
+        (secure) => client.start(secure, infoSent),
+        (why, detail) => this.tlsFailed(client, why, detail),
+      );
+    if (tlsConfig.handshakeFirst) {
+      upgrade(false);
+      return;
+    }
+    socket.write(this.clientInfoLine(client));
+    if (!this.options.allowNonTls) {
+      upgrade(true);
+      return;
+    }
+    // allow_non_tls: a TLS ClientHello starts with 0x16; anything else stays plain text.
+    socket.once('readable', () => {
+      const first = socket.read(1) as Buffer | null;
+      if (first !== null) socket.unshift(first);
+      if (first !== null && first[0] === 0x16) upgrade(true);
+      else client.start(socket, true);
+    });
+  }
+
+  private tlsFailed(client: ClientConnection, why: HandshakeFailure, detail: string): void {
+    this.logger.error(`${client.describe()} - TLS handshake error: ${detail}`);
+    // As nats-server, only a handshake that never finished is told why.
+    if (why === 'timeout') client.sendErrAndClose(ErrText.SecureConnectionRequired, ClosedState.TLSHandshakeError);
+    else client.close(ClosedState.TLSHandshakeError, false);
   }
 
   /** Serves a client over any byte duplex. */
   acceptConnection(socket: Duplex, meta: ConnectionMeta): ClientConnection | null {
+    const client = this.admit(socket, meta);
+    if (client !== null) client.start(socket);
+    return client;
+  }
+
+  /** Creates and registers a connection, or refuses it past max_connections (null). */
+  private admit(socket: Duplex, meta: ConnectionMeta): ClientConnection | null {
     const cid = this.nextCid++;
     const client = new ClientConnection(this, cid, socket, meta, this.globalAccount);
+    if (this.auth.needsNonce) client.nonce = randomBytes(NONCE_BYTES).toString('base64url');
     if (this.clients.size >= this.options.maxConnections) {
       // nats-server sends INFO first so the client can read the reason.
       socket.on('error', () => {});
@@ -134,7 +199,6 @@ export class Server {
     this.totalConnections++;
     client.account.connections++;
     this.logger.debug(`${client.describe()} - Client connection created`);
-    client.start();
     return client;
   }
 
@@ -162,11 +226,6 @@ export class Server {
     }
   }
 
-  /** Always true until auth is configured by the security layer. */
-  authenticate(_client: ClientConnection): boolean {
-    return true;
-  }
-
   /** The INFO line sent to `client` on accept. */
   clientInfoLine(client: ClientConnection, extra: Record<string, unknown> = {}): string {
     const o = this.options;
@@ -179,9 +238,14 @@ export class Server {
       host: o.host,
       port: this.boundPort,
       headers: !o.noHeaderSupport,
+      ...(this.auth.advertiseRequired ? { auth_required: true } : {}),
+      ...(o.tls !== null && !o.allowNonTls ? { tls_required: true } : {}),
+      ...(o.tls?.verify ? { tls_verify: true } : {}),
+      ...(o.tls !== null && o.allowNonTls ? { tls_available: true } : {}),
       max_payload: o.maxPayload,
       client_id: client.cid,
       client_ip: client.host,
+      ...(client.nonce ? { nonce: client.nonce } : {}),
       ...extra,
     };
     return `INFO ${JSON.stringify(info)} \r\n`;
@@ -207,15 +271,26 @@ export class Server {
    * Applies a reloaded configuration. As nats-server, a change to a setting that
    * cannot change while running rejects the whole reload (nothing is applied).
    */
-  reload(next: ServerOptions): void {
+  async reload(next: ServerOptions): Promise<void> {
     validateOptions(next);
     const prev = this.options;
     const fixed = { host: 'Host', port: 'Port', noSystemAccount: 'NoSystemAccount', systemAccount: 'SystemAccount', portsFileDir: 'PortsFileDir', pidFile: 'PidFile' } as const;
     for (const [key, name] of Object.entries(fixed) as [keyof typeof fixed, string][]) {
       if (next[key] !== prev[key]) throw new Error(`config reload not supported for ${name}: old=${String(prev[key])}, new=${String(next[key])}`);
     }
+    // Users and permissions reload; the shape of accounts (imports, exports, mappings) needs a restart.
+    const shape = (o: ServerOptions): string => JSON.stringify([o.mappings, o.accounts.map((a) => ({ ...a, users: a.users.length, defaultPermissions: undefined }))]);
+    if (shape(next) !== shape(prev)) throw new Error('config reload not supported for accounts: their imports, exports, mappings or limits changed');
+    const tlsContext = next.tls === null ? null : this.secureContext(next.tls);
+    const auth = new Authenticator(next, this.accounts, this.globalAccount);
+    await auth.prepare();
     this.options = next;
-    for (const client of this.clients.values()) client.applySettings();
+    this.tlsContext = tlsContext;
+    this.auth = auth;
+    for (const client of this.clients.values()) {
+      client.applySettings();
+      client.reauthorize();
+    }
     this.logger.info('Reloaded server configuration');
   }
 
@@ -273,6 +348,7 @@ export class Server {
       }
       await Promise.all(sockets);
       await closed;
+      for (const account of this.accounts.values()) account.close();
       this.removeRuntimeFiles();
       this.logger.info('Server Exiting..');
     })();

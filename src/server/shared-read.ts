@@ -43,3 +43,8 @@ export function readIntoSharedBuffer(socket: net.Socket, onChunk: (view: Buffer)
   handle.useUserBuffer(buffer);
   return true;
 }
+
+/** True if `buf` is a view of the shared read buffer, which the next read overwrites. */
+export function isSharedReadBuffer(buf: Buffer): boolean {
+  return shared !== null && buf.buffer === shared.buffer;
+}

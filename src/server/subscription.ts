@@ -1,22 +1,36 @@
+import type { Permissions } from '../auth/permissions.ts';
+import type { InboundMessage } from '../protocol/message.ts';
 import { subjectIsLiteral } from '../sublist/subject.ts';
 import type { SublistEntry } from '../sublist/sublist.ts';
-import type { ClientConnection } from './client.ts';
+
+/** What a subscription delivers to: a client connection, or the server's own handler. */
+export interface Subscriber {
+  readonly closed: boolean;
+  /** Filters deliveries to this subscriber (subscribe deny lists, allow_responses). */
+  readonly permissions: Permissions | null;
+  writeMsg(sub: Subscription, msg: InboundMessage): void;
+  /** Records a reply subject this subscriber may answer once (allow_responses). */
+  trackReply(reply: string): void;
+  unsubscribe(sub: Subscription): void;
+}
 
 /** One SUB of one connection, as stored in its account's subject index. */
 export class Subscription implements SublistEntry {
   readonly subject: string;
   readonly queue: string | undefined;
   readonly sid: string;
-  readonly client: ClientConnection;
+  readonly client: Subscriber;
   /** Auto-unsubscribe after this many deliveries; 0 = no limit. */
   max = 0;
   delivered = 0;
+  /** A wildcard overlapping the subscriber's deny list: each delivery is checked. */
+  filterDeliveries = false;
 
   // Built on first delivery: most subscriptions in a large index never get one.
   private sidBuffer: Buffer | null = null;
   private prefix: Buffer | null | undefined = undefined;
 
-  constructor(client: ClientConnection, subject: string, queue: string | undefined, sid: string) {
+  constructor(client: Subscriber, subject: string, queue: string | undefined, sid: string) {
     this.client = client;
     this.subject = subject;
     this.queue = queue;

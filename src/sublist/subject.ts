@@ -94,3 +94,24 @@ export function tokenCount(subject: string): number {
   for (let i = 0; i < subject.length; i++) if (subject.charCodeAt(i) === DOT) count++;
   return count;
 }
+
+/**
+ * True if every subject matched by `subject` is also matched by `pattern` (the import
+ * is covered by the export), as nats-server's isSubsetMatch.
+ */
+export function isSubsetMatch(subject: string, pattern: string): boolean {
+  const st = subject.split('.');
+  const pt = pattern.split('.');
+  for (let i = 0; i < pt.length; i++) {
+    const p = pt[i]!;
+    if (i >= st.length) return false;
+    if (p === '>') return true;
+    const s = st[i]!;
+    if (p === '*') {
+      if (s === '>') return false;
+      continue;
+    }
+    if (p !== s) return false;
+  }
+  return st.length === pt.length;
+}

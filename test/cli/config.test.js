@@ -142,11 +142,9 @@ test('nats-server keys that dialtone does not implement yet are refused, naming 
   const cases = [
     ['cluster', 'cluster {\n  name: c1\n  listen: 127.0.0.1:-1\n}\n'],
     ['cluster', 'cluster {}\n'],
-    ['authorization', 'authorization {\n  user: a\n  password: b\n}\n'],
     ['jetstream', `jetstream {\n  store_dir: "${dir}/js"\n}\n`],
     ['jetstream', 'jetstream: enabled\n'],
-    ['accounts', 'accounts {\n  A: { users: [ { user: a, password: a } ] }\n}\n'],
-    ['tls', 'tls {\n  cert_file: "/tmp/c.pem"\n  key_file: "/tmp/k.pem"\n}\n'],
+    ['gateway', 'gateway {\n  name: g\n}\n'],
     ['leafnodes', 'leafnodes {\n  listen: 127.0.0.1:-1\n}\n'],
     ['websocket', 'websocket {\n  port: -1\n  no_tls: true\n}\n'],
   ];

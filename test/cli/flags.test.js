@@ -194,15 +194,9 @@ test('a port already in use makes the CLI exit non-zero with an error', async ()
 
 test('flags nats-server has but dialtone does not implement yet are refused with a clear message', () => {
   const cases = [
-    ['--user', 'u'],
-    ['--pass', 'p'],
-    ['-user', 'u', '-pass', 'p'],
-    ['--auth', 'secret'],
     ['-js'],
     ['--jetstream'],
     ['-sd=/tmp/x'],
-    ['--tls'],
-    ['--tlscert', '/tmp/cert.pem'],
     ['--routes', 'nats://127.0.0.1:6222'],
     ['--cluster', 'nats://127.0.0.1:6222'],
     ['--cluster_listen', 'nats://127.0.0.1:6222'],

@@ -74,6 +74,10 @@ export class Recorder {
     this.events.push({ op: 'err', text });
   }
 
+  onFirstOpNotConnect() {
+    return false;
+  }
+
   onParseError(kind, detail) {
     this.events.push({ op: 'parseError', kind: ErrorName[kind] ?? kind });
     this.detail = detail;

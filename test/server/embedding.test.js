@@ -244,9 +244,8 @@ test('startServer rejects clearly for a nats-server key that is not implemented 
   for (const [key, value] of [
     ['cluster', { listen: '127.0.0.1:-1' }],
     ['jetstream', { store_dir: '/tmp/x' }],
-    ['authorization', { user: 'a', password: 'b' }],
-    ['accounts', { A: {} }],
-    ['tls', { cert_file: 'c.pem' }],
+    ['leafnodes', { listen: '127.0.0.1:-1' }],
+    ['gateway', { name: 'g' }],
   ]) {
     await expectReject({ port: 0, [key]: value }, (err) => {
       assert.ok(err.message.includes(`"${key}"`), err.message);

@@ -1,0 +1,115 @@
+/**
+ * Delivery of a published message: to the subscriptions of its account, then across
+ * accounts where exports and imports say so (stream imports, service imports and
+ * the responses that come back through them), after the account's subject mappings.
+ */
+import type { Account } from '../accounts/account.ts';
+import { OwnedMessage, messageReply, type InboundMessage } from '../protocol/message.ts';
+import type { MatchResult } from '../sublist/sublist.ts';
+import type { Subscriber, Subscription } from './subscription.ts';
+
+/** The publishing side: its own subscriptions skip its messages unless it echoes. */
+export interface Origin {
+  readonly echo: boolean;
+}
+
+/** Service imports may chain (A imports from B, which imports from C) this deep. */
+const MAX_IMPORT_HOPS = 8;
+
+/** Delivers `msg` to `sub`; false if it was not sent. */
+export function deliver(origin: Origin | null, sub: Subscription, msg: InboundMessage): boolean {
+  const client: Subscriber = sub.client;
+  if (origin !== null && (client as object) === origin && !origin.echo) return false;
+  if (client.closed) return false;
+  if (sub.filterDeliveries && client.permissions!.deliveryDenied(msg.msgBuf.latin1Slice(msg.msgSubjectStart, msg.msgSubjectEnd))) return false;
+  if (sub.max > 0) {
+    const n = ++sub.delivered;
+    if (n > sub.max) {
+      client.unsubscribe(sub);
+      return false;
+    }
+    send(client, sub, msg);
+    if (n === sub.max) client.unsubscribe(sub);
+    return true;
+  }
+  sub.delivered++;
+  send(client, sub, msg);
+  return true;
+}
+
+function send(client: Subscriber, sub: Subscription, msg: InboundMessage): void {
+  if (msg.msgReplyStart >= 0 && client.permissions !== null && client.permissions.response !== null) client.trackReply(messageReply(msg));
+  client.writeMsg(sub, msg);
+}
+
+/** Delivers to every plain subscription and one member of each queue group; returns the count. */
+export function deliverResult(origin: Origin | null, result: MatchResult<Subscription>, msg: InboundMessage): number {
+  let deliveries = 0;
+  const psubs = result.psubs;
+  for (let k = 0; k < psubs.length; k++) {
+    if (deliver(origin, psubs[k]!, msg)) deliveries++;
+  }
+  const qsubs = result.qsubs;
+  for (let g = 0; g < qsubs.length; g++) {
+    const group = qsubs[g]!;
+    const len = group.length;
+    const first = len > 1 ? Math.floor(Math.random() * len) : 0;
+    for (let k = 0; k < len; k++) {
+      if (deliver(origin, group[(first + k) % len]!, msg)) {
+        deliveries++;
+        break;
+      }
+    }
+  }
+  return deliveries;
+}
+
+/**
+ * Publishes `msg` (on `subject`) in `account`: mappings, local subscriptions, then
+ * other accounts. `result` may carry the caller's cached match for `subject`.
+ */
+export function publish(origin: Origin | null, account: Account, subject: string, msg: InboundMessage, result?: MatchResult<Subscription>, hops = 0): number {
+  if (account.mappings !== null) {
+    const mapped = account.mapSubject(subject);
+    if (mapped !== subject) {
+      subject = mapped;
+      msg = OwnedMessage.readdress(msg, mapped, messageReply(msg));
+      result = undefined;
+    }
+  }
+  let deliveries = deliverResult(origin, result ?? account.sublist.match(subject), msg);
+  if (account.routesAcrossAccounts && hops < MAX_IMPORT_HOPS) deliveries += crossAccounts(origin, account, subject, msg, hops);
+  return deliveries;
+}
+
+function crossAccounts(origin: Origin | null, account: Account, subject: string, msg: InboundMessage, hops: number): number {
+  let deliveries = 0;
+  // A response to a request that came in through a service import goes back to the requester.
+  const route = account.takeResponseRoute(subject);
+  if (route !== undefined) {
+    route.onResponse?.();
+    const back = OwnedMessage.readdress(msg, route.reply, '');
+    deliveries += publish(null, route.importer, route.reply, back, undefined, hops + 1);
+  }
+  if (account.streamLinks !== null) {
+    for (const link of account.streamLinksFor(subject)) {
+      const as = link.deliverAs(subject);
+      const copy = OwnedMessage.readdress(msg, as, messageReply(msg));
+      deliveries += deliverResult(null, link.importer.sublist.match(as), copy);
+    }
+  }
+  if (account.serviceImports !== null) {
+    const imports = account.serviceImports.match(subject).psubs;
+    if (imports.length > 0) {
+      const im = imports[0]!;
+      const exporter = im.exporter;
+      const target = im.toExporter(subject);
+      const reply = messageReply(msg);
+      const routedReply =
+        reply === '' ? '' : exporter.newResponseRoute({ importer: account, reply, responseType: im.export.responseType }, im.export.responseThresholdMs);
+      const forwarded = OwnedMessage.readdress(msg, target, routedReply);
+      deliveries += publish(null, exporter, target, forwarded, undefined, hops + 1);
+    }
+  }
+  return deliveries;
+}
