@@ -12,6 +12,12 @@ type Setter = (o: ServerOptions, value: ConfValue, ctx: Context) => void;
 import { parseAccounts, parseAuthorization, parseMappings } from './security.ts';
 import { checkSecurity } from './security-checks.ts';
 import { parseTls } from './tls.ts';
+import { parseOperators, parsePreload, parseResolver, parseTrustedKeys, type OperatorConfig } from './operator.ts';
+
+/** The operator settings, created by the first operator-mode key seen. */
+function operatorOf(o: ServerOptions): OperatorConfig {
+  return (o.operator ??= { operators: [], trustedKeys: [], resolver: null, preload: new Map() });
+}
 import { splitHostPort } from './values.ts';
 
 function setHostPort(o: ServerOptions, v: ConfValue, ctx: Context, apply: (host: string, port: number | null) => void): void {
@@ -84,6 +90,12 @@ const SETTERS: Record<string, Setter> = {
     if (o.authorization.timeoutMs !== undefined) o.authTimeout = o.authorization.timeoutMs;
   },
   tls: (o, v, ctx) => (o.tls = parseTls(v, ctx)),
+  operator: (o, v, ctx) => (operatorOf(o).operators.push(...parseOperators(v, ctx))),
+  operators: (o, v, ctx) => (operatorOf(o).operators.push(...parseOperators(v, ctx))),
+  trusted: (o, v, ctx) => (operatorOf(o).trustedKeys.push(...parseTrustedKeys(v, ctx))),
+  trusted_keys: (o, v, ctx) => (operatorOf(o).trustedKeys.push(...parseTrustedKeys(v, ctx))),
+  resolver: (o, v, ctx) => (operatorOf(o).resolver = parseResolver(v, ctx)),
+  resolver_preload: (o, v, ctx) => (operatorOf(o).preload = parsePreload(v, ctx)),
   allow_non_tls: (o, v, ctx) => (o.allowNonTls = asBool(v, ctx)),
   accounts: (o, v, ctx) => (o.accounts = parseAccounts(v, ctx)),
   no_auth_user: (o, v, ctx) => (o.noAuthUser = asString(v, ctx)),
@@ -101,13 +113,7 @@ const SETTERS: Record<string, Setter> = {
 
 /** nats-server keys that this release does not implement yet, with the feature they belong to. */
 const NOT_YET: Record<string, string> = {
-  operator: 'decentralized JWT auth',
-  operators: 'decentralized JWT auth',
-  trusted: 'decentralized JWT auth',
-  trusted_keys: 'decentralized JWT auth',
-  resolver: 'decentralized JWT auth',
   resolver_tls: 'decentralized JWT auth',
-  resolver_preload: 'decentralized JWT auth',
   resolver_pinned_accounts: 'decentralized JWT auth',
   default_sentinel: 'decentralized JWT auth',
   ocsp: 'TLS',

@@ -1,5 +1,6 @@
 import type { AccountConfig, AuthorizationConfig, MappingConfig } from './security.ts';
 import type { TlsConfig } from './tls.ts';
+import type { OperatorConfig } from './operator.ts';
 
 /** The resolved server settings, with nats-server's defaults (server/const.go, opts.go). */
 export interface ServerOptions {
@@ -59,6 +60,9 @@ export interface ServerOptions {
   /** Subject mappings of the global account. */
   mappings: MappingConfig[];
 
+  /** Operator (decentralized JWT) mode; null = accounts and users come from the config. */
+  operator: OperatorConfig | null;
+
   /** TLS for client connections; null = plain TCP. */
   tls: TlsConfig | null;
   /** With TLS configured, also accept clients that do not upgrade. */
@@ -112,6 +116,7 @@ export function defaultOptions(): ServerOptions {
     accounts: [],
     noAuthUser: '',
     mappings: [],
+    operator: null,
     tls: null,
     allowNonTls: false,
   };

@@ -5,6 +5,7 @@
  */
 import type { ConfMap, ConfValue } from '../conf/index.ts';
 import { isValidSubject } from '../sublist/subject.ts';
+import { MappingSet } from '../sublist/subject-transform.ts';
 import { asBool, asInt, asString, fail, type Context } from './reader.ts';
 import { parseGoDuration } from './values.ts';
 
@@ -332,6 +333,11 @@ export function parseMappings(v: ConfValue, ctx: Context): MappingConfig[] {
     const source = c.key;
     if (!isValidSubject(source)) fail(c, `Subject "${source}" is not a valid subject`);
     if (typeof value === 'string') {
+      try {
+        new MappingSet(source, [{ destination: value, weight: 100 }]);
+      } catch (err) {
+        fail(c, `Error adding mapping for "${source}" to "${value}" : ${(err as Error).message}`);
+      }
       out.push({ source, destinations: [{ destination: value, weight: 100 }] });
       return;
     }
@@ -350,6 +356,11 @@ export function parseMappings(v: ConfValue, ctx: Context): MappingConfig[] {
       });
       return d;
     });
+    try {
+      new MappingSet(source, destinations);
+    } catch (err) {
+      fail(c, `Error adding mapping for "${source}" to "${destinations.map((d) => d.destination).join(', ')}" : ${(err as Error).message}`);
+    }
     out.push({ source, destinations });
   });
   return out;
