@@ -119,6 +119,13 @@ export class Account {
     (this.streamLinks ??= []).push({ importer, filterTokens: filter.split('.'), deliverAs });
   }
 
+  /** Forgets the streams `importer` imported from this account (before re-wiring it). */
+  dropStreamLinksTo(importer: Account): void {
+    if (this.streamLinks === null) return;
+    const kept = this.streamLinks.filter((l) => l.importer !== importer);
+    this.streamLinks = kept.length > 0 ? kept : null;
+  }
+
   /** The stream links whose filter covers `subject`. */
   *streamLinksFor(subject: string): Iterable<StreamLink> {
     for (const link of this.streamLinks ?? []) if (subjectMatchesTokens(subject, link.filterTokens)) yield link;

@@ -8,26 +8,11 @@
 import type { Account } from '../accounts/account.ts';
 import type { ServerOptions } from '../options/options.ts';
 import type { PermissionsConfig, UserConfig } from '../options/security.ts';
-import type { ConnectOptions } from '../server/connect-options.ts';
 import { decodeSignature, verifySignature } from './nkeys.ts';
 import { comparePassword, isBcryptHash, loadBcrypt } from './passwords.ts';
 import { Permissions } from './permissions.ts';
-import { dnMatches, type CertificateIdentities } from '../transport/tls.ts';
-
-export interface AuthRequest {
-  readonly opts: ConnectOptions;
-  readonly nonce: string;
-  readonly connectionType: string;
-  /** Identities of the client's TLS certificate, when it presented one. */
-  readonly certificate: CertificateIdentities | null;
-}
-
-export interface AuthGrant {
-  readonly account: Account;
-  readonly permissions: Permissions | null;
-  /** User name or nkey, for logs and monitoring; empty for token or anonymous access. */
-  readonly user: string;
-}
+import { dnMatches } from '../transport/tls.ts';
+import type { AuthGrant, AuthOutcome, AuthRequest, AuthService } from './service.ts';
 
 interface ResolvedUser {
   readonly name: string;
@@ -38,9 +23,7 @@ interface ResolvedUser {
   readonly connectionTypes: ReadonlySet<string> | null;
 }
 
-export type AuthOutcome = AuthGrant | null;
-
-export class Authenticator {
+export class Authenticator implements AuthService {
   /** Whether clients must authenticate (INFO auth_required, the CONNECT-first rule). */
   readonly required: boolean;
   /** Whether INFO carries a nonce for clients to sign. */

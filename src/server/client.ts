@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Account } from '../accounts/account.ts';
 import { ClientParser, ParseError, type ClientProtocolHandler } from '../protocol/parser.ts';
-import { ErrText, errProto, replyPermissionViolation, pubPermissionViolation, subPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
+import { ErrText, errProto, goQuote, replyPermissionViolation, pubPermissionViolation, subPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
 import { isValidLiteralSubject, tokenCount } from '../sublist/subject.ts';
 import { bytesToText, copyBytes, writeDecimal } from '../util/bytes.ts';
 import '../util/buffer-natives.ts';
@@ -20,8 +20,9 @@ import { Subscription, type Subscriber } from './subscription.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
 import type { InboundMessage } from '../protocol/message.ts';
 import { deliverResult, publish } from './delivery.ts';
-import type { AuthGrant, AuthOutcome } from '../auth/authenticator.ts';
+import type { AuthGrant, AuthOutcome } from '../auth/service.ts';
 import type { Permissions } from '../auth/permissions.ts';
+import type { UserClaims } from '../auth/jwt.ts';
 import { certificateIdentities, type CertificateIdentities } from '../transport/tls.ts';
 import type { Server } from './server.ts';
 import { authTimeoutMs } from '../options/options.ts';
@@ -68,6 +69,11 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   permissions: Permissions | null = null;
   /** The authenticated user's name (or nkey), for logs and monitoring. */
   user = '';
+  /** The user JWT's claims, in operator mode. */
+  userClaims: UserClaims | null = null;
+  private userMaxSubscriptions = -1;
+  private userMaxPayload = -1;
+  private expiryTimer: NodeJS.Timeout | null = null;
   /** The nonce sent in INFO for the client to sign, when nkeys or JWTs are in use. */
   nonce = '';
   readonly connectionType = 'STANDARD';
@@ -150,7 +156,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     const opts = this.server.options;
     this.trace = this.server.logger.traceEnabled;
     this.parser.maxControlLine = opts.maxControlLine;
-    this.parser.maxPayload = opts.maxPayload;
+    this.applyPayloadLimits();
     this.maxPending = opts.maxPending;
     this.stallThreshold = Math.floor(opts.maxPending * 0.75);
   }
@@ -314,9 +320,16 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   private bindAccount(grant: AuthGrant): boolean {
     this.permissions = grant.permissions;
     this.user = grant.user;
+    this.userClaims = grant.userClaims ?? null;
+    this.userMaxSubscriptions = grant.maxSubscriptions ?? -1;
+    this.userMaxPayload = grant.maxPayload ?? -1;
     this.lastSubjectLen = -1;
+    this.scheduleExpiry(grant.expiresAt ?? 0);
     const next = grant.account;
-    if (next === this.account) return true;
+    if (next === this.account) {
+      this.applyPayloadLimits();
+      return true;
+    }
     const limit = next.limits.maxConnections;
     if (limit >= 0 && next.connections >= limit) {
       this.server.logger.error(`${this.describe()} - ${ErrText.MaxAccountConnections}`);
@@ -329,9 +342,22 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.account.connections--;
     this.account = next;
     next.connections++;
-    const maxPayload = next.limits.maxPayload;
-    if (maxPayload >= 0 && (this.parser.maxPayload <= 0 || maxPayload < this.parser.maxPayload)) this.parser.maxPayload = maxPayload;
+    this.applyPayloadLimits();
     return true;
+  }
+
+  /** max_payload for this client: the tightest of the server's, the account's and the user's. */
+  private applyPayloadLimits(): void {
+    const limits = [this.server.options.maxPayload, this.account.limits.maxPayload, this.userMaxPayload].filter((l) => l > 0);
+    this.parser.maxPayload = limits.length > 0 ? Math.min(...limits) : 0;
+  }
+
+  /** Closes the connection when its credentials expire (user JWT exp, allowed times). */
+  private scheduleExpiry(expiresAt: number): void {
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    if (expiresAt <= 0) return;
+    this.expiryTimer = setTimeout(() => this.sendErrAndClose(ErrText.UserAuthenticationExpired, ClosedState.AuthenticationExpired), Math.max(0, expiresAt - Date.now()));
   }
 
   /**
@@ -393,19 +419,17 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     if (this.pedantic && !literal) this.sendErr(ErrText.InvalidPublishSubject);
 
     // Clients may not publish to gateway-routed reply subjects.
-    if (subject.charCodeAt(0) === 95 && subject.startsWith('_GR_.') && subject.length > 5) {
-      this.sendErr(pubPermissionViolation(bytesToText(subject)));
-      return;
-    }
-    if (!allowed && !this.answersTrackedRequest(subject)) {
-      this.sendErr(pubPermissionViolation(bytesToText(subject)));
+    if ((subject.charCodeAt(0) === 95 && subject.startsWith('_GR_.') && subject.length > 5) || (!allowed && !this.answersTrackedRequest(subject))) {
+      this.pubViolation(subject);
       return;
     }
     const hasReply = p.msgReplyStart >= 0;
     if (hasReply) {
       const first = buf[p.msgReplyStart];
       if ((first === 95 || first === 36) && isReservedReply(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd))) {
-        this.sendErr(replyPermissionViolation(bytesToText(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd))));
+        const reply = bytesToText(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
+        this.sendErr(replyPermissionViolation(reply));
+        this.server.logger.error(`${this.describe()} - Publish Violation - ${this.authUser()}, Reply ${goQuote(reply)}`);
         return;
       }
     }
@@ -414,6 +438,19 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     const deliveries =
       account.mappings === null && !account.routesAcrossAccounts ? deliverResult(this, result, p) : publish(this, account, subject, p, result);
     if (deliveries === 0 && hasReply && this.opts.no_responders) this.sendNoResponders(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
+  }
+
+  private pubViolation(subject: string): void {
+    const text = bytesToText(subject);
+    this.sendErr(pubPermissionViolation(text));
+    this.server.logger.error(`${this.describe()} - Publish Violation - ${this.authUser()}, Subject ${goQuote(text)}`);
+  }
+
+  /** Who the client authenticated as, for violation logs. */
+  private authUser(): string {
+    if (this.userClaims !== null) return `JWT User ${goQuote(this.user)}`;
+    if (this.user.startsWith('U') && this.user.length === 56) return `Nkey ${goQuote(this.user)}`;
+    return `User ${goQuote(this.user)}`;
   }
 
   private rememberSubject(buf: Buffer, start: number, len: number, subject: string, result: MatchResult<Subscription>, literal: boolean, allowed: boolean, genid: number): void {
@@ -474,9 +511,10 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     const perms = this.permissions;
     // The queue "_sys_" is reserved for the server's own queue subscriptions.
     if (perms !== null && (!perms.canSubscribe(subject, queue) || queue === '_sys_')) {
-      const text = subPermissionViolation(bytesToText(subject), queue === undefined ? undefined : bytesToText(queue));
-      this.server.logger.error(`${this.describe()} - ${text}`);
-      this.sendErr(text);
+      const subj = bytesToText(subject);
+      const q = queue === undefined ? undefined : bytesToText(queue);
+      this.sendErr(subPermissionViolation(subj, q));
+      this.server.logger.error(`${this.describe()} - Subscription Violation - ${this.authUser()}, Subject ${goQuote(subj)}${q === undefined ? '' : `, Queue: ${goQuote(q)}`}, SID ${sid}`);
       return;
     }
     if (options.maxSubTokens > 0 && tokenCount(subject) > options.maxSubTokens) {
@@ -503,10 +541,8 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
 
   /** The tighter of the server's max_subscriptions and the account's limit; -1 = none. */
   private maxSubscriptions(): number {
-    const server = this.server.options.maxSubscriptions > 0 ? this.server.options.maxSubscriptions : -1;
-    const account = this.account.limits.maxSubscriptions;
-    if (account < 0) return server;
-    return server < 0 ? account : Math.min(server, account);
+    const limits = [this.server.options.maxSubscriptions > 0 ? this.server.options.maxSubscriptions : -1, this.account.limits.maxSubscriptions, this.userMaxSubscriptions].filter((l) => l >= 0);
+    return limits.length > 0 ? Math.min(...limits) : -1;
   }
 
   onUnsub(sid: string, max: number): void {
@@ -858,6 +894,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.parser.stopped = true;
     this.clearAuthTimer();
     this.clearWriteDeadline();
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     if (this.stallTimer !== null) {
       clearTimeout(this.stallTimer);
       this.stallTimer = null;

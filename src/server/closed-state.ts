@@ -17,6 +17,8 @@ export const ClosedState = {
   MaxPayloadExceeded: 'Maximum Message Payload Exceeded',
   MaxControlLineExceeded: 'Maximum Control Line Exceeded',
   ServerShutdown: 'Server Shutdown',
+  AuthenticationExpired: 'Authentication Expired',
+  Revocation: 'Credentials Revoked',
   NoRespondersRequiresHeaders: 'No Responders Requires Headers',
 } as const;
 export type ClosedState = (typeof ClosedState)[keyof typeof ClosedState];

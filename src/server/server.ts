@@ -12,6 +12,16 @@ import { randomBytes } from 'node:crypto';
 import type { Account } from '../accounts/account.ts';
 import { buildAccounts } from '../accounts/setup.ts';
 import { Authenticator } from '../auth/authenticator.ts';
+import { OperatorAuthenticator } from '../auth/operator-authenticator.ts';
+import type { AuthService } from '../auth/service.ts';
+import { buildTrustedOperators, isUserRevoked } from '../auth/jwt.ts';
+import { JwtAccounts } from '../accounts/jwt-accounts.ts';
+import { DirResolver, MemoryResolver } from '../accounts/resolver.ts';
+import { serveClaims } from '../accounts/claims-service.ts';
+import type { OperatorConfig } from '../options/operator.ts';
+import { OwnedMessage } from '../protocol/message.ts';
+import { publish } from './delivery.ts';
+import { InternalClient } from './internal-client.ts';
 import type tls from 'node:tls';
 import { acceptTls, createSecureContext, type HandshakeFailure } from '../transport/tls.ts';
 import type { TlsConfig } from '../options/tls.ts';
@@ -36,7 +46,13 @@ export class Server {
   readonly globalAccount: Account;
   readonly systemAccount: Account | null;
   readonly clients = new Map<number, ClientConnection>();
-  auth: Authenticator;
+  auth: AuthService;
+  /** Operator mode: accounts from JWTs. */
+  readonly jwtAccounts: JwtAccounts | null = null;
+  /** The server's own subscriber, for the requests it answers itself. */
+  readonly internal = new InternalClient();
+  /** Sequence number of $SYS messages the server sends. */
+  private sysSeq = 0;
   private tlsContext: tls.SecureContext | null;
 
   /** A consumer found backed up while the current read was processed (see ClientConnection.stallFor). */
@@ -68,8 +84,58 @@ export class Server {
     this.accounts = accounts;
     this.globalAccount = global;
     this.systemAccount = system;
-    this.auth = new Authenticator(options, accounts, global);
+    if (options.operator !== null) {
+      this.jwtAccounts = this.operatorAccounts(options.operator);
+      this.auth = new OperatorAuthenticator(this.jwtAccounts);
+    } else {
+      this.auth = new Authenticator(options, accounts, global);
+    }
     this.tlsContext = options.tls === null ? null : this.secureContext(options.tls);
+  }
+
+  /** Operator mode: the resolver, the JWT account registry, and the $SYS claim requests. */
+  private operatorAccounts(op: OperatorConfig): JwtAccounts {
+    const resolver =
+      op.resolver?.kind === 'dir'
+        ? new DirResolver(op.resolver.dir, { allowDelete: op.resolver.allowDelete, full: op.resolver.type === 'full' }, op.preload)
+        : new MemoryResolver(op.preload);
+    const jwts = new JwtAccounts(this.accounts, buildTrustedOperators([...op.operators, ...op.trustedKeys]), resolver, !this.options.disableSublistCache, {
+      onUpdated: (account) => this.enforceAccountClaims(account),
+      onExpired: (account) => this.closeAccountClients(account, ErrText.AccountAuthenticationExpired, ClosedState.AuthenticationExpired),
+    });
+    if (this.systemAccount !== null) {
+      jwts.lookup(this.systemAccount.name);
+      serveClaims(this, this.internal, this.systemAccount, jwts, op.resolver?.kind === 'dir');
+    }
+    return jwts;
+  }
+
+  /** After an account JWT update: revoked users go, limits apply to those who stay. */
+  private enforceAccountClaims(account: Account): void {
+    const claims = this.jwtAccounts?.stateOf(account)?.claims;
+    for (const client of [...this.clients.values()]) {
+      if (client.account !== account) continue;
+      const user = client.userClaims;
+      if (claims && user && isUserRevoked(claims, user.sub, user.iat ?? 0)) {
+        client.sendErrAndClose(ErrText.UserAuthenticationRevoked, ClosedState.Revocation);
+      } else {
+        client.applySettings();
+      }
+    }
+  }
+
+  private closeAccountClients(account: Account, text: string, reason: ClosedState): void {
+    for (const client of [...this.clients.values()]) if (client.account === account) client.sendErrAndClose(text, reason);
+  }
+
+  /** Publishes a message from the server itself into `account`. */
+  reply(account: Account, subject: string, payload: string): void {
+    publish(null, account, subject, new OwnedMessage(subject, '', Buffer.from(payload)));
+  }
+
+  /** The `server` object of $SYS messages (events.go ServerInfo). */
+  serverInfo(): Record<string, unknown> {
+    return { name: this.name, host: this.options.host, id: this.serverId, ver: NATS_COMPAT_VERSION, seq: ++this.sysSeq, jetstream: false, time: new Date().toISOString() };
   }
 
   private secureContext(cfg: TlsConfig): tls.SecureContext {
@@ -349,6 +415,7 @@ export class Server {
       await Promise.all(sockets);
       await closed;
       for (const account of this.accounts.values()) account.close();
+      this.jwtAccounts?.close();
       this.removeRuntimeFiles();
       this.logger.info('Server Exiting..');
     })();
