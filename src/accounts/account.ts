@@ -52,8 +52,8 @@ export interface ResponseRoute {
   readonly reply: string;
   readonly responseType: ResponseType;
   readonly expires: number;
-  /** Called with the response subject when a response passes, for latency tracking. */
-  readonly onResponse?: (() => void) | undefined;
+  /** Called when a response passes, with its publisher (latency tracking). */
+  readonly onResponse?: ((responder: ClientIdentity | null) => void) | undefined;
 }
 
 const RESPONSE_PREFIX = '_R_.';
@@ -64,6 +64,13 @@ function randomToken(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += REPLY_DIGITS[Math.floor(Math.random() * 62)];
   return out;
+}
+
+/** Who published a message, as $SYS events describe a client (events.go ClientInfo). */
+export interface ClientIdentity {
+  clientInfo(): Record<string, unknown>;
+  /** Round-trip time to the client, milliseconds. */
+  readonly rttMs: number;
 }
 
 export interface AccountLimits {

@@ -248,6 +248,23 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.close(ClosedState.ReadError);
   }
 
+  /** This client as $SYS events and latency reports describe it (events.go ClientInfo). */
+  clientInfo(): Record<string, unknown> {
+    const o = this.opts;
+    return {
+      start: this.startTime.toISOString(),
+      host: this.host,
+      id: this.cid,
+      acc: this.account.name,
+      ...(this.user ? { user: this.user } : {}),
+      ...(o.name ? { name: o.name } : {}),
+      ...(o.lang ? { lang: o.lang } : {}),
+      ...(o.version ? { ver: o.version } : {}),
+      rtt: Math.round(this.rttMs * 1_000_000),
+      server: this.server.name,
+    };
+  }
+
   describe(): string {
     return `${this.host}:${this.port} - cid:${this.cid}`;
   }

@@ -3,13 +3,14 @@
  * accounts where exports and imports say so (stream imports, service imports and
  * the responses that come back through them), after the account's subject mappings.
  */
-import type { Account } from '../accounts/account.ts';
+import type { Account, ClientIdentity } from '../accounts/account.ts';
+import { latencyTracker } from './latency.ts';
 import { OwnedMessage, messageReply, type InboundMessage } from '../protocol/message.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
 import type { Subscriber, Subscription } from './subscription.ts';
 
 /** The publishing side: its own subscriptions skip its messages unless it echoes. */
-export interface Origin {
+export interface Origin extends Partial<ClientIdentity> {
   readonly echo: boolean;
 }
 
@@ -87,7 +88,7 @@ function crossAccounts(origin: Origin | null, account: Account, subject: string,
   // A response to a request that came in through a service import goes back to the requester.
   const route = account.takeResponseRoute(subject);
   if (route !== undefined) {
-    route.onResponse?.();
+    route.onResponse?.(origin !== null && origin.clientInfo !== undefined ? (origin as ClientIdentity) : null);
     const back = OwnedMessage.readdress(msg, route.reply, '');
     deliveries += publish(null, route.importer, route.reply, back, undefined, hops + 1);
   }
@@ -105,8 +106,9 @@ function crossAccounts(origin: Origin | null, account: Account, subject: string,
       const exporter = im.exporter;
       const target = im.toExporter(subject);
       const reply = messageReply(msg);
+      const tracker = reply === '' ? undefined : latencyTracker(origin, exporter, im, msg);
       const routedReply =
-        reply === '' ? '' : exporter.newResponseRoute({ importer: account, reply, responseType: im.export.responseType }, im.export.responseThresholdMs);
+        reply === '' ? '' : exporter.newResponseRoute({ importer: account, reply, responseType: im.export.responseType, onResponse: tracker }, im.export.responseThresholdMs);
       const forwarded = OwnedMessage.readdress(msg, target, routedReply);
       deliveries += publish(null, exporter, target, forwarded, undefined, hops + 1);
     }
