@@ -151,8 +151,9 @@ export class JwtAccounts {
 
   private apply(account: Account, claims: AccountClaims, strict: boolean): void {
     const n = claims.nats;
+    // Absent limits decode as 0, as Go's zero values do in nats-server: a JWT must say -1 for "no limit".
     const limits = n.limits ?? {};
-    account.limits = { maxConnections: limits.conn ?? -1, maxSubscriptions: limits.subs ?? -1, maxPayload: limits.payload ?? -1 };
+    account.limits = { maxConnections: limits.conn ?? 0, maxSubscriptions: limits.subs ?? 0, maxPayload: limits.payload ?? 0 };
     const mappings = Object.entries(n.mappings ?? {}).map(
       ([source, dests]) => new MappingSet(source, dests.map((d) => ({ destination: d.subject, weight: d.weight ?? 100, ...(d.cluster ? { cluster: d.cluster } : {}) }))),
     );

@@ -54,8 +54,8 @@ export class OperatorAuthenticator implements AuthService {
       user: claims.sub,
       userClaims: claims,
       expiresAt: ends.length > 0 ? Math.min(...ends) : 0,
-      maxSubscriptions: limits.subs ?? -1,
-      maxPayload: limits.payload ?? -1,
+      maxSubscriptions: limits.subs ?? 0,
+      maxPayload: limits.payload ?? 0,
     };
   }
 }

@@ -125,7 +125,7 @@ function splitArgs(buf: Buffer, start: number, end: number, out: number[], crlf:
 export class ClientParser {
   /** Arguments longer than this fail with 'maximum control line exceeded'. */
   maxControlLine = 4096;
-  /** PUB/HPUB sizes above this fail with 'Maximum Payload Violation'; <= 0 means no limit. */
+  /** PUB/HPUB sizes above this fail with 'Maximum Payload Violation'; -1 means no limit. */
   maxPayload = 1024 * 1024;
   /** Whether the client negotiated headers; HPUB without it is a protocol violation. */
   headers = false;
@@ -313,7 +313,7 @@ export class ClientParser {
     const sizeStart = hasReply ? s2 : s1;
     const sizeEnd = hasReply ? e2 : e1;
     const size = parseSize(buf, sizeStart, sizeEnd);
-    if (size < 0 || (this.maxPayload > 0 && size > this.maxPayload)) return -1;
+    if (size < 0 || (this.maxPayload >= 0 && size > this.maxPayload)) return -1;
     const payloadStart = k + 2;
     const payloadEnd = payloadStart + size;
     if (payloadEnd + 2 > n || buf[payloadEnd] !== CR || buf[payloadEnd + 1] !== LF) return -1;
@@ -524,7 +524,7 @@ export class ClientParser {
             this.fail(ParseError.Violation, 'header size larger than total size');
             return;
           }
-          if (this.maxPayload > 0 && size > this.maxPayload) {
+          if (this.maxPayload >= 0 && size > this.maxPayload) {
             this.fail(ParseError.MaxPayload, `${size} vs ${this.maxPayload}`);
             return;
           }

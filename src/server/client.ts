@@ -365,8 +365,9 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
 
   /** max_payload for this client: the tightest of the server's, the account's and the user's. */
   private applyPayloadLimits(): void {
-    const limits = [this.server.options.maxPayload, this.account.limits.maxPayload, this.userMaxPayload].filter((l) => l > 0);
-    this.parser.maxPayload = limits.length > 0 ? Math.min(...limits) : 0;
+    const server = this.server.options.maxPayload > 0 ? this.server.options.maxPayload : -1;
+    const limits = [server, this.account.limits.maxPayload, this.userMaxPayload].filter((l) => l >= 0);
+    this.parser.maxPayload = limits.length === 0 ? -1 : Math.min(...limits);
   }
 
   /** Closes the connection when its credentials expire (user JWT exp, allowed times). */

@@ -202,10 +202,10 @@ test('Violation: bad sizes', () => {
     'HPUB foo 1 1234567890\r\n',
     'HPUB foo rep 1 x\r\n',
   ]) {
-    expectError(s, 'Violation', { ...H, maxPayload: 0 });
+    expectError(s, 'Violation', { ...H, maxPayload: -1 });
   }
   // Nine digits are accepted (no payload limit here): the parser waits for the payload.
-  const r = new Recorder({ maxPayload: 0 });
+  const r = new Recorder({ maxPayload: -1 });
   r.parse('PUB foo 999999999\r\nabc');
   assert.deepEqual(r.events, []);
   assert.equal(r.parser.stopped, false);
@@ -236,10 +236,12 @@ test('MaxPayload: checked on the control line, before the payload arrives', () =
   const r = new Recorder();
   r.parse(`PUB foo ${1024 * 1024}\r\n`);
   assert.deepEqual(r.events, []);
-  // maxPayload <= 0 means no limit.
-  const r2 = new Recorder({ maxPayload: 0 });
+  // maxPayload -1 means no limit; 0 admits only empty payloads.
+  const r2 = new Recorder({ maxPayload: -1 });
   r2.parse('PUB foo 50000000\r\n');
   assert.deepEqual(r2.events, []);
+  expectError('PUB foo 1\r\n', 'MaxPayload', { maxPayload: 0 });
+  expectOk('PUB foo 0\r\n\r\n', [pubEv('foo', null, '')], { maxPayload: 0 });
   // A malformed line is a Violation even if its size is over the limit.
   expectError('PUB foo bar baz 11\r\n', 'Violation', o);
   expectError('HPUB foo 20 11\r\n', 'Violation', o);
