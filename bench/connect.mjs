@@ -41,7 +41,9 @@ async function nkeySetup() {
   const conf = path.join(dir, 'nkey.conf');
   writeFileSync(conf, `authorization { users [ { nkey: ${kp.getPublicKey()} } ] }\n`);
   const signNonce = signer(kp);
-  return { conf, connect: (nonce) => ({ nkey: kp.getPublicKey(), sig: signNonce(nonce) }) };
+  // @nats-io/nkeys derives the public key with tweetnacl on every call: take it once.
+  const nkey = kp.getPublicKey();
+  return { conf, connect: (nonce) => ({ nkey, sig: signNonce(nonce) }) };
 }
 
 async function jwtSetup() {
