@@ -1,5 +1,5 @@
 import { Sublist, type SublistEntry } from '../sublist/sublist.ts';
-import { isSubsetMatch, subjectMatchesTokens } from '../sublist/subject.ts';
+import { isSubsetMatch } from '../sublist/subject.ts';
 import type { ResponseType } from '../options/security.ts';
 import type { Subscription } from '../server/subscription.ts';
 
@@ -11,13 +11,22 @@ export interface SubjectMapper {
   map(subject: string): string | null;
 }
 
-/** A stream another account imports from this one: messages here are copied there. */
-export interface StreamLink {
-  readonly importer: Account;
-  /** Exporter-side subject filter, split into tokens. */
-  readonly filterTokens: readonly string[];
-  /** Subject the importer sees. */
-  readonly deliverAs: (subject: string) => string;
+/**
+ * A stream this account imports. Its subscribers' interest in `local` subjects is
+ * mirrored into the exporter's index as shadow subscriptions (accounts.go
+ * addShadowSubscriptions), so delivery, queue groups and interest work as for local
+ * subscribers.
+ */
+export interface StreamImport {
+  readonly exporter: Account;
+  /** The exported subjects imported (exporter side). */
+  readonly from: string;
+  /** The same subjects as this account sees them. */
+  readonly local: string;
+  /** Exporter subject → local subject. */
+  readonly toLocal: (subject: string) => string;
+  /** Local subject → exporter subject, when the mapping can be reversed. */
+  readonly toExporter: ((subject: string) => string) | null;
 }
 
 export interface ServiceExportInfo {
@@ -51,7 +60,9 @@ export interface ResponseRoute {
   readonly importer: Account;
   readonly reply: string;
   readonly responseType: ResponseType;
-  readonly expires: number;
+  /** Epoch ms after which the route is dropped; each stream/chunked response extends it. */
+  expires: number;
+  readonly thresholdMs: number;
   /** Called when a response passes, with its publisher (latency tracking). */
   readonly onResponse?: ((responder: ClientIdentity | null) => void) | undefined;
 }
@@ -68,7 +79,8 @@ function randomToken(length: number): string {
 
 /** Who published a message, as $SYS events describe a client (events.go ClientInfo). */
 export interface ClientIdentity {
-  clientInfo(): Record<string, unknown>;
+  /** The account and round-trip time; with `detailed`, also who and where the client is. */
+  clientInfo(detailed: boolean): Record<string, unknown>;
   /** Round-trip time to the client, milliseconds. */
   readonly rttMs: number;
 }
@@ -93,8 +105,8 @@ export class Account {
 
   /** Subject mappings applied to every message published in this account. */
   mappings: SubjectMapper[] | null = null;
-  /** Streams other accounts import from this one. */
-  streamLinks: StreamLink[] | null = null;
+  /** Streams this account imports. */
+  streamImports: StreamImport[] = [];
   serviceExports: ServiceExportInfo[] = [];
   /** Services this account imports, indexed by local subject. */
   serviceImports: Sublist<ServiceImport> | null = null;
@@ -108,9 +120,9 @@ export class Account {
     this.sublist = new Sublist<Subscription>({ cache: options.cacheSubjects ?? true });
   }
 
-  /** True if a message published here may travel to another account. */
+  /** True if a message published here may travel to another account (stream imports travel as shadow subscriptions). */
   get routesAcrossAccounts(): boolean {
-    return this.streamLinks !== null || this.serviceImports !== null || this.responses !== null;
+    return this.serviceImports !== null || this.responses !== null;
   }
 
   /** Applies mappings in order; the first that rewrites wins. */
@@ -120,22 +132,6 @@ export class Account {
       if (mapped !== null) return mapped;
     }
     return subject;
-  }
-
-  addStreamLink(importer: Account, filter: string, deliverAs: (subject: string) => string): void {
-    (this.streamLinks ??= []).push({ importer, filterTokens: filter.split('.'), deliverAs });
-  }
-
-  /** Forgets the streams `importer` imported from this account (before re-wiring it). */
-  dropStreamLinksTo(importer: Account): void {
-    if (this.streamLinks === null) return;
-    const kept = this.streamLinks.filter((l) => l.importer !== importer);
-    this.streamLinks = kept.length > 0 ? kept : null;
-  }
-
-  /** The stream links whose filter covers `subject`. */
-  *streamLinksFor(subject: string): Iterable<StreamLink> {
-    for (const link of this.streamLinks ?? []) if (subjectMatchesTokens(subject, link.filterTokens)) yield link;
   }
 
   addServiceImport(im: ServiceImport): void {
@@ -151,16 +147,20 @@ export class Account {
    * A fresh reply subject for a request forwarded into this account by a service
    * import, routed back to `route.reply` in the importer.
    */
-  newResponseRoute(route: Omit<ResponseRoute, 'expires'>, thresholdMs: number): string {
+  newResponseRoute(route: Omit<ResponseRoute, 'expires' | 'thresholdMs'>, thresholdMs: number): string {
     if (this.responsePrefix === '') this.responsePrefix = `${RESPONSE_PREFIX}${randomToken(6)}.`;
     const reply = this.responsePrefix + randomToken(6);
-    (this.responses ??= new Map()).set(reply, { ...route, expires: Date.now() + thresholdMs });
+    (this.responses ??= new Map()).set(reply, { ...route, thresholdMs, expires: Date.now() + thresholdMs });
     this.sweepTimer ??= setInterval(() => this.sweepResponses(), RESPONSE_SWEEP_MS);
     return reply;
   }
 
-  /** The route for a response published on `subject`; singleton routes are used up. */
-  takeResponseRoute(subject: string): ResponseRoute | undefined {
+  /**
+   * The route for a response published on `subject`. A singleton route is used up by
+   * its response; a stream or chunked one lives on while responses keep coming, and
+   * an empty response ends it.
+   */
+  takeResponseRoute(subject: string, empty: boolean): ResponseRoute | undefined {
     if (this.responses === null || !subject.startsWith(this.responsePrefix)) return undefined;
     const route = this.responses.get(subject);
     if (route === undefined) return undefined;
@@ -168,7 +168,8 @@ export class Account {
       this.responses.delete(subject);
       return undefined;
     }
-    if (route.responseType === 'singleton') this.responses.delete(subject);
+    if (route.responseType === 'singleton' || empty) this.responses.delete(subject);
+    else route.expires = Date.now() + route.thresholdMs;
     return route;
   }
 

@@ -20,7 +20,7 @@ import { isSubsetMatch } from '../sublist/subject.ts';
 import { MappingSet } from '../sublist/subject-transform.ts';
 import { Account, ServiceImport, type ServiceExportInfo } from './account.ts';
 import type { AccountResolver } from './resolver.ts';
-import { importTransform } from './transforms.ts';
+import { importTransform, streamImport } from './transforms.ts';
 
 /** Service responses are awaited this long unless the export says otherwise. */
 const DEFAULT_RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
@@ -47,6 +47,8 @@ export interface JwtAccountHooks {
   onUpdated(account: Account, previous: AccountClaims): void;
   /** Called when an account's JWT expires. */
   onExpired(account: Account): void;
+  /** Called after an account's imports were (re)wired: its subscribers' shadows must follow. */
+  onImportsChanged(account: Account): void;
 }
 
 export function toPermissionsConfig(p: { pub?: { allow?: readonly string[]; deny?: readonly string[] }; sub?: { allow?: readonly string[]; deny?: readonly string[] }; resp?: { max: number; ttl: number } }): PermissionsConfig | undefined {
@@ -189,7 +191,7 @@ export class JwtAccounts {
   }
 
   private wireImports(importer: Account): void {
-    for (const other of this.state.keys()) other.dropStreamLinksTo(importer);
+    importer.streamImports = [];
     importer.serviceImports = null;
     const claims = this.state.get(importer)!.claims;
     for (const im of claims.nats.imports ?? []) {
@@ -204,14 +206,11 @@ export class JwtAccounts {
         const toExporter = local === im.subject ? (s: string) => s : importTransform(local, im.subject);
         importer.addServiceImport(new ServiceImport(local, exporter, info, toExporter, im.share === true));
       } else {
-        const deliverAs = im.local_subject
-          ? importTransform(im.subject, im.local_subject)
-          : im.to
-            ? (s: string) => `${im.to!.replace(/\.$/, '')}.${s}`
-            : (s: string) => s;
-        exporter.addStreamLink(importer, im.subject, deliverAs);
+        // A stream import's `to` is a prefix (jwt v2); `local_subject` maps the subject.
+        importer.streamImports.push(streamImport(exporter, im.subject, im.local_subject ? { to: im.local_subject } : { prefix: im.to }));
       }
     }
+    this.hooks.onImportsChanged(importer);
   }
 
   /** The export that lets `importer` make this import, checked as nats-server does. */

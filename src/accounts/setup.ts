@@ -6,7 +6,7 @@
 import type { ServerOptions } from '../options/options.ts';
 import type { AccountConfig, ImportConfig, MappingConfig } from '../options/security.ts';
 import { Account, GLOBAL_ACCOUNT, ServiceImport, SYSTEM_ACCOUNT, type SubjectMapper } from './account.ts';
-import { importTransform, mappingSet } from './transforms.ts';
+import { importTransform, mappingSet, streamImport } from './transforms.ts';
 
 export interface AccountSet {
   readonly accounts: Map<string, Account>;
@@ -51,16 +51,7 @@ function linkImports(importer: Account, cfg: AccountConfig, accounts: ReadonlyMa
 }
 
 function linkStream(importer: Account, exporter: Account, im: ImportConfig): void {
-  let deliverAs: (subject: string) => string;
-  if (im.prefix !== undefined) {
-    const prefix = im.prefix.endsWith('.') ? im.prefix : `${im.prefix}.`;
-    deliverAs = (subject) => prefix + subject;
-  } else if (im.to !== undefined && im.to !== im.subject) {
-    deliverAs = importTransform(im.subject, im.to);
-  } else {
-    deliverAs = (subject) => subject;
-  }
-  exporter.addStreamLink(importer, im.subject, deliverAs);
+  importer.streamImports.push(streamImport(exporter, im.subject, { prefix: im.prefix, to: im.to }));
 }
 
 function linkService(importer: Account, exporter: Account, im: ImportConfig): void {

@@ -11,7 +11,7 @@ import { newSession, parseFile, parseText, type Environment } from "./parser.ts"
 import type { ConfMap } from "./meta.ts";
 
 export { ConfError } from "./error.ts";
-export { CONF_META, confMeta, keyPosition, natsColumn, usedVariables } from "./meta.ts";
+export { ARRAY_META, CONF_META, confMeta, elementPosition, keyPosition, natsColumn, usedVariables } from "./meta.ts";
 export type { ConfMap, ConfMeta, ConfValue, SourcePosition } from "./meta.ts";
 export type { Environment } from "./parser.ts";
 

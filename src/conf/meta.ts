@@ -92,3 +92,26 @@ export function setKey(
 export function markUsedAsVariable(map: ConfMap, key: string): void {
   confMeta(map)?.usedAsVariable.add(key);
 }
+
+/** Non-enumerable property of every parsed array: the positions of its elements. */
+export const ARRAY_META: unique symbol = Symbol("dialtone.conf.array");
+
+interface ArrayWithMeta extends Array<ConfValue> {
+  [ARRAY_META]?: SourcePosition[];
+}
+
+export function newConfArray(): ConfValue[] {
+  const arr: ConfValue[] = [];
+  Object.defineProperty(arr, ARRAY_META, { value: [], enumerable: false });
+  return arr;
+}
+
+/** Where element `index` of a parsed array was written. */
+export function elementPosition(arr: readonly ConfValue[], index: number): SourcePosition | undefined {
+  return (arr as ArrayWithMeta)[ARRAY_META]?.[index];
+}
+
+export function pushElement(arr: ConfValue[], value: ConfValue, position: SourcePosition): void {
+  arr.push(value);
+  (arr as ArrayWithMeta)[ARRAY_META]?.push(position);
+}

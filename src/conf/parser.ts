@@ -10,7 +10,9 @@ import {
   confMeta,
   markUsedAsVariable,
   natsColumn,
+  newConfArray,
   newConfMap,
+  pushElement,
   setKey,
   sourcePosition,
   type ConfMap,
@@ -139,6 +141,8 @@ class Parser {
   private readonly containers: Container[];
   /** Keys waiting for their value; a map's key is pushed before its contents. */
   private readonly keys: PendingKey[] = [];
+  /** Where each open map or array began, for the position of the element it becomes. */
+  private readonly starts: SourcePosition[] = [];
 
   constructor(text: string, file: string | undefined, session: ParseSession) {
     this.lexer = new Lexer(text);
@@ -188,31 +192,35 @@ class Parser {
         return;
       case TokenKind.MapStart:
         this.containers.push(newConfMap(this.position(token.index)));
+        this.starts.push(this.position(token.index));
         return;
       case TokenKind.ArrayStart:
-        this.containers.push([]);
+        this.containers.push(newConfArray());
+        this.starts.push(this.position(token.index));
         return;
       case TokenKind.MapEnd:
-      case TokenKind.ArrayEnd:
-        this.setValue(this.closeContainer());
+      case TokenKind.ArrayEnd: {
+        const closed = this.closeContainer();
+        this.setValue(closed, this.starts.pop() ?? this.position(token.index));
         return;
+      }
       case TokenKind.String:
-        this.setValue(token.value);
+        this.setValue(token.value, this.position(token.index));
         return;
       case TokenKind.Bool:
-        this.setValue(["true", "yes", "on"].includes(token.value.toLowerCase()));
+        this.setValue(["true", "yes", "on"].includes(token.value.toLowerCase()), this.position(token.index));
         return;
       case TokenKind.Integer:
-        this.setValue(this.integer(token));
+        this.setValue(this.integer(token), this.position(token.index));
         return;
       case TokenKind.Float:
-        this.setValue(this.float(token));
+        this.setValue(this.float(token), this.position(token.index));
         return;
       case TokenKind.Datetime:
-        this.setValue(this.datetime(token));
+        this.setValue(this.datetime(token), this.position(token.index));
         return;
       case TokenKind.Variable:
-        this.setValue(this.resolveVariable(token));
+        this.setValue(this.resolveVariable(token), this.position(token.index));
         return;
       case TokenKind.Include:
         this.include(token);
@@ -239,10 +247,10 @@ class Parser {
   }
 
   /** Adds a value to the current array, or to the current map under the latest pending key. */
-  private setValue(value: ConfValue): void {
+  private setValue(value: ConfValue, position: SourcePosition): void {
     const container = this.current();
     if (Array.isArray(container)) {
-      container.push(value);
+      pushElement(container, value, position);
       return;
     }
     const key = this.keys.pop();
@@ -350,7 +358,7 @@ class Parser {
     for (const [name, value] of Object.entries(included)) {
       const position = meta?.keys.get(name) ?? sourcePosition(path, 1, 1);
       this.keys.push({ name, position, usedAsVariable: meta?.usedAsVariable.has(name) ?? false });
-      this.setValue(value);
+      this.setValue(value, position);
     }
   }
 }

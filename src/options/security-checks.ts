@@ -4,7 +4,8 @@
  * a no_auth_user that exists.
  */
 import type { ConfMap } from '../conf/index.ts';
-import { isSubsetMatch, subjectIsLiteral } from '../sublist/subject.ts';
+import { isSubsetMatch, subjectIsLiteral, subjectsCollide } from '../sublist/subject.ts';
+import { SubjectTransform } from '../sublist/subject-transform.ts';
 import type { ServerOptions } from './options.ts';
 import { ConfigError, positionOf } from './reader.ts';
 import type { AccountConfig, ExportConfig } from './security.ts';
@@ -26,6 +27,26 @@ function exportAuthorizes(e: ExportConfig, importer: string, tokens: string[] | 
   return e.accounts.includes(importer);
 }
 
+/**
+ * Whether `account`'s imports (of `kind`, on subjects colliding with `subject`) lead
+ * back to an account already visited (accounts.go checkServiceImportsForCycles).
+ */
+function formsCycle(
+  added: ReadonlyMap<string, readonly { kind: 'stream' | 'service'; exporter: string; local: string; remote: string }[]>,
+  kind: 'stream' | 'service',
+  account: string,
+  subject: string,
+  visited: Set<string>,
+): boolean {
+  for (const im of added.get(account) ?? []) {
+    if (im.kind !== kind || !subjectsCollide(subject, im.local)) continue;
+    if (visited.has(im.exporter)) return true;
+    visited.add(account);
+    if (formsCycle(added, kind, im.exporter, isSubsetMatch(im.remote, subject) ? im.remote : subject, visited)) return true;
+  }
+  return false;
+}
+
 export function checkSecurity(o: ServerOptions, conf: ConfMap): void {
   const keyOf = (name: string): string => Object.keys(conf).find((k) => k.toLowerCase() === name) ?? name;
   const at = (key: string, message: string): never => {
@@ -41,7 +62,7 @@ export function checkSecurity(o: ServerOptions, conf: ConfMap): void {
   const seen = new Set<string>();
   for (const u of [...(auth?.users ?? []), ...accountUsers]) {
     const id = u.nkey ?? u.user ?? '';
-    if (seen.has(id)) at(auth?.users.includes(u) ? 'authorization' : 'accounts', u.nkey ? `Duplicate nkey "${id}" detected` : `Duplicate user "${id}" detected`);
+    if (seen.has(id)) throw new ConfigError(u.nkey ? `Duplicate nkey "${id}" detected` : `Duplicate user "${id}" detected`, u.position);
     seen.add(id);
   }
   for (const acc of o.accounts) {
@@ -52,20 +73,32 @@ export function checkSecurity(o: ServerOptions, conf: ConfMap): void {
       if (e.accountTokenPosition > 0) {
         const tokens = e.subject.split('.');
         if (tokens.length < e.accountTokenPosition || tokens[e.accountTokenPosition - 1] !== '*') {
-          at('accounts', `Error adding ${e.kind} export "${e.subject}": invalid subject`);
+          at('accounts', `Error adding ${e.kind} export "${e.subject}": sublist: invalid subject`);
         }
       }
     }
   }
+  // Imports are added in order, as nats-server adds them, so a cycle is reported on the import that closes it.
+  const added = new Map<string, { kind: 'stream' | 'service'; exporter: string; local: string; remote: string }[]>();
   for (const acc of o.accounts) {
     for (const im of acc.imports) {
       const exporter = accounts.get(im.account) ?? at('accounts', `"${im.account}" account not defined for ${im.kind} import`);
-      if (im.kind === 'stream' && im.prefix !== undefined && !subjectIsLiteral(im.prefix)) {
-        at('accounts', `Error adding stream import "${im.subject}": stream import prefix can not contain wildcard tokens`);
+      const fail = (why: string): never => at('accounts', `Error adding ${im.kind} import "${im.subject}": ${why}`);
+      if (im.kind === 'stream' && im.prefix !== undefined && !subjectIsLiteral(im.prefix)) fail('stream import prefix can not contain wildcard tokens');
+      if (!exportAllows(exporter, im.kind, acc.name, im.subject)) fail(`${im.kind} import not authorized`);
+      const mine = added.get(acc.name) ?? [];
+      if (im.kind === 'stream' && mine.some((m) => m.kind === 'stream' && m.exporter === im.account && m.remote === im.subject)) fail('stream import already exists');
+      const local = im.kind === 'stream' ? (im.prefix !== undefined ? `${im.prefix.replace(/\.$/, '')}.${im.subject}` : (im.to ?? im.subject)) : (im.to ?? im.subject);
+      if (im.kind === 'service' && local !== im.subject) {
+        try {
+          SubjectTransform.forImport(local, im.subject);
+        } catch (err) {
+          fail(`failed to create mapping transform for service import subject "${local}" to "${im.subject}": ${(err as Error).message}`);
+        }
       }
-      if (!exportAllows(exporter, im.kind, acc.name, im.subject)) {
-        at('accounts', `Error adding ${im.kind} import "${im.subject}": ${im.kind} import not authorized`);
-      }
+      if (formsCycle(added, im.kind, im.account, local, new Set([acc.name]))) fail('import forms a cycle');
+      mine.push({ kind: im.kind, exporter: im.account, local, remote: im.subject });
+      added.set(acc.name, mine);
     }
   }
   const noAuthUser = o.noAuthUser;

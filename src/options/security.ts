@@ -3,10 +3,10 @@
  * and `no_auth_user`, parsed with nats-server's key names and checks (opts.go
  * parseAuthorization, parseUsers, parseUserPermissions, parseAccounts, imports/exports).
  */
-import type { ConfMap, ConfValue } from '../conf/index.ts';
+import { elementPosition, natsColumn, type ConfMap, type ConfValue } from '../conf/index.ts';
 import { isValidSubject } from '../sublist/subject.ts';
 import { MappingSet } from '../sublist/subject-transform.ts';
-import { asBool, asInt, asString, fail, type Context } from './reader.ts';
+import { asBool, asInt, asString, ConfigError, fail, positionOf, type Context, type SourcePosition } from './reader.ts';
 import { parseGoDuration } from './values.ts';
 
 export interface SubjectPermissionConfig {
@@ -37,6 +37,8 @@ export interface UserConfig {
   account: string;
   /** Allowed connection types (STANDARD, WEBSOCKET, LEAFNODE, MQTT, IN_PROCESS); undefined = any. */
   connectionTypes?: string[];
+  /** Where the `users` list holding this user was written, for errors found later. */
+  position?: SourcePosition | undefined;
 }
 
 export type ResponseType = 'singleton' | 'stream' | 'chunked';
@@ -198,7 +200,7 @@ function parseUsers(v: ConfValue, ctx: Context, account: string): UserConfig[] {
   const users: UserConfig[] = [];
   for (const entry of asArray(v, ctx, 'users field')) {
     const m = asMap(entry, ctx, 'user entry');
-    const u: UserConfig = { account };
+    const u: UserConfig = { account, position: positionOf(ctx.map, ctx.key) };
     forEachKey(m, ctx.warnings, (key, value, c) => {
       if (key === 'nkey') u.nkey = asString(value, c);
       else if (key === 'user' || key === 'username') u.user = asString(value, c);
@@ -331,7 +333,9 @@ export function parseMappings(v: ConfValue, ctx: Context): MappingConfig[] {
   const out: MappingConfig[] = [];
   forEachKey(m, ctx.warnings, (_key, value, c) => {
     const source = c.key;
-    if (!isValidSubject(source)) fail(c, `Subject "${source}" is not a valid subject`);
+    // nats-server points this error at the mappings block itself.
+    if (!isValidSubject(source)) fail(ctx, `Subject "${source}" is not a valid subject`);
+    if (value === '') fail(c, `Error adding mapping for "${source}" to "" : invalid mapping destination: invalid subject in `);
     if (typeof value === 'string') {
       try {
         new MappingSet(source, [{ destination: value, weight: 100 }]);
@@ -349,7 +353,8 @@ export function parseMappings(v: ConfValue, ctx: Context): MappingConfig[] {
         if (k === 'dest' || k === 'destination') d.destination = asString(val, cc);
         else if (k === 'weight') {
           const w = typeof val === 'number' ? val : Number.parseInt(String(val).replace(/%$/, ''), 10);
-          if (!Number.isInteger(w) || w < 0 || w > 100) fail(cc, `Invalid weight ${String(val)} for mapping destination`);
+          if (!Number.isInteger(w)) fail(cc, `Invalid weight ${JSON.stringify(val)} for mapping destination`);
+          if (w < 0 || w > 100) fail(cc, `Invalid weight ${w} for mapping destination`);
           d.weight = w;
         } else if (k === 'cluster') d.cluster = asString(val, cc);
         else fail(cc, `Unknown field "${cc.key}" for mapping destination`);
@@ -390,12 +395,16 @@ export function parseAccounts(v: ConfValue, ctx: Context): AccountConfig[] {
   });
   const accounts: AccountConfig[] = [];
   if (Array.isArray(v)) {
-    for (const n of v) {
+    v.forEach((n, i) => {
       const name = asString(n, ctx);
-      if (RESERVED_ACCOUNTS.has(name)) fail(ctx, `"${name}" is a Reserved Account`);
-      if (accounts.some((a) => a.name === name)) fail(ctx, `Duplicate Account Entry: ${name}`);
+      const at = (message: string): never => {
+        const pos = elementPosition(v, i);
+        throw new ConfigError(message, pos === undefined ? positionOf(ctx.map, ctx.key) : { file: pos.file, line: pos.line, col: natsColumn(pos) });
+      };
+      if (RESERVED_ACCOUNTS.has(name)) at(`"${name}" is a Reserved Account`);
+      if (accounts.some((a) => a.name === name)) at(`Duplicate Account Entry: ${name}`);
       accounts.push(empty(name));
-    }
+    });
     return accounts;
   }
   const m = asMap(v, ctx, 'accounts');

@@ -74,6 +74,26 @@ export class OwnedMessage implements InboundMessage {
     this.msgPayloadStart = line.length;
   }
 
+  /**
+   * The same message under another subject and reply, with header `name` set to
+   * `value` (replacing an earlier one), adding a header block if it had none.
+   */
+  static withHeader(msg: InboundMessage, subject: string, reply: string, name: string, value: string): OwnedMessage {
+    const start = msg.msgPayloadStart;
+    const hdr = msg.msgHeaderSize;
+    let block = 'NATS/1.0\r\n';
+    if (hdr > 4) {
+      const lower = name.toLowerCase() + ':';
+      // The block without its closing blank line: "NATS/1.0\r\nK: v".
+      const lines = msg.msgBuf.latin1Slice(start, start + hdr - 4).split('\r\n');
+      block = lines.filter((line, i) => i === 0 || !line.toLowerCase().startsWith(lower)).join('\r\n') + '\r\n';
+    }
+    block += `${name}: ${value}\r\n\r\n`;
+    const header = Buffer.from(block, 'latin1');
+    const payload = msg.msgBuf.subarray(start + Math.max(hdr, 0), start + msg.msgSize);
+    return new OwnedMessage(subject, reply, Buffer.concat([header, payload]), header.length);
+  }
+
   /** The same body under another subject and reply. */
   static readdress(msg: InboundMessage, subject: string, reply: string): OwnedMessage {
     const body = msg.msgBuf.subarray(msg.msgPayloadStart, msg.msgPayloadStart + msg.msgSize);

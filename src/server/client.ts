@@ -20,6 +20,7 @@ import { Subscription, type Subscriber } from './subscription.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
 import type { InboundMessage } from '../protocol/message.ts';
 import { deliverResult, publish } from './delivery.ts';
+import { shadowSubject } from '../accounts/transforms.ts';
 import type { AuthGrant, AuthOutcome } from '../auth/service.ts';
 import type { Permissions } from '../auth/permissions.ts';
 import type { UserClaims } from '../auth/jwt.ts';
@@ -61,6 +62,8 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   readonly host: string;
   readonly port: number;
   readonly startTime = new Date();
+  /** performance.now() at accept: round-trip times need sub-millisecond precision. */
+  private readonly startedAt = performance.now();
   account: Account;
   readonly subs = new Map<string, Subscription>();
   opts: ConnectOptions = initialConnectOptions();
@@ -248,8 +251,14 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.close(ClosedState.ReadError);
   }
 
-  /** This client as $SYS events and latency reports describe it (events.go ClientInfo). */
-  clientInfo(): Record<string, unknown> {
+  /**
+   * This client as $SYS events, latency reports and Nats-Request-Info describe it
+   * (events.go ClientInfo, in its field order): account and round-trip time, and
+   * with `detailed` who and where the client is.
+   */
+  clientInfo(detailed: boolean): Record<string, unknown> {
+    const rtt = Math.round(this.rttMs * 1_000_000);
+    if (!detailed) return { acc: this.account.name, rtt };
     const o = this.opts;
     return {
       start: this.startTime.toISOString(),
@@ -260,8 +269,11 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       ...(o.name ? { name: o.name } : {}),
       ...(o.lang ? { lang: o.lang } : {}),
       ...(o.version ? { ver: o.version } : {}),
-      rtt: Math.round(this.rttMs * 1_000_000),
+      rtt,
       server: this.server.name,
+      ...(o.jwt ? { jwt: o.jwt } : {}),
+      kind: 'Client',
+      client_type: 'nats',
     };
   }
 
@@ -289,7 +301,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.pedantic = opts.pedantic;
     this.headers = !server.options.noHeaderSupport && opts.headers;
     this.parser.headers = this.headers;
-    this.rttMs = Date.now() - this.startTime.getTime();
+    this.rttMs = performance.now() - this.startedAt;
 
     const outcome = server.auth.authenticate(this);
     if (outcome instanceof Promise) {
@@ -354,8 +366,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       return false;
     }
     // A re-authentication into another account drops the old account's subscriptions.
-    for (const sub of this.subs.values()) this.account.sublist.remove(sub);
-    this.subs.clear();
+    this.dropSubscriptions();
     this.account.connections--;
     this.account = next;
     next.connections++;
@@ -553,6 +564,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       }
       if (perms !== null && perms.needsDeliveryFilter(subject)) sub.filterDeliveries = true;
       this.subs.set(sid, sub);
+      this.addShadows(sub);
     }
     if (this.verbose) this.sendOK();
   }
@@ -583,7 +595,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   onPong(): void {
     if (this.trace) this.traceIn('PONG');
     this.pingsOut = 0;
-    if (this.rttStart > 0) this.rttMs = Date.now() - this.rttStart;
+    if (this.rttStart > 0) this.rttMs = performance.now() - this.rttStart;
   }
 
   /** Clients have no use for INFO, but one that nats-server could not decode closes them. */
@@ -703,6 +715,40 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   unsubscribe(sub: Subscription): void {
     if (this.subs.get(sub.sid) === sub) this.subs.delete(sub.sid);
     this.account.sublist.remove(sub);
+    this.removeShadows(sub);
+  }
+
+  /** Mirrors `sub` into the indexes of accounts this account imports streams from. */
+  private addShadows(sub: Subscription): void {
+    for (const im of this.account.streamImports) {
+      const subject = shadowSubject(im, sub.subject);
+      if (subject === null) continue;
+      const shadow = new Subscription(this, subject, sub.queue, sub.sid, { parent: sub, deliverAs: im.toLocal, exporter: im.exporter });
+      if (im.exporter.sublist.insert(shadow)) (sub.shadows ??= []).push(shadow);
+    }
+  }
+
+  private removeShadows(sub: Subscription): void {
+    if (sub.shadows === null) return;
+    for (const shadow of sub.shadows) shadow.shadow!.exporter.sublist.remove(shadow);
+    sub.shadows = null;
+  }
+
+  /** Rebuilds every subscription's shadows after the account's imports changed. */
+  refreshShadows(): void {
+    for (const sub of this.subs.values()) {
+      this.removeShadows(sub);
+      this.addShadows(sub);
+    }
+  }
+
+  /** Drops every subscription, with its shadows (close, or a move to another account). */
+  private dropSubscriptions(): void {
+    for (const sub of this.subs.values()) {
+      this.account.sublist.remove(sub);
+      this.removeShadows(sub);
+    }
+    this.subs.clear();
   }
 
   // ---- outbound -------------------------------------------------------------------
@@ -886,7 +932,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     const interval = this.server.options.pingInterval;
     const now = Date.now();
     // Recent traffic proves the peer alive, unless a round trip is due to be measured.
-    const needRTT = this.rttStart === 0 || now - this.rttStart > RTT_REFRESH_MS;
+    const needRTT = this.rttStart === 0 || performance.now() - this.rttStart > RTT_REFRESH_MS;
     if (needRTT || now - this.lastActivity >= interval) {
       if (this.pingsOut + 1 > this.server.options.pingMax) {
         this.server.logger.debug(`${this.describe()} - Stale Client Connection - Closing`);
@@ -894,7 +940,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
         return;
       }
       this.pingsOut++;
-      this.rttStart = now;
+      this.rttStart = performance.now();
       if (this.trace) this.traceOut('PING');
       this.enqueue(PING_PROTO);
     }
@@ -923,8 +969,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       clearTimeout(this.pingTimer);
       this.pingTimer = null;
     }
-    for (const sub of this.subs.values()) this.account.sublist.remove(sub);
-    this.subs.clear();
+    this.dropSubscriptions();
     this.server.removeClient(this);
     const socket = this.socket;
     if (flushFirst && !socket.destroyed) {

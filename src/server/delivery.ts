@@ -5,7 +5,8 @@
  */
 import type { Account, ClientIdentity } from '../accounts/account.ts';
 import { latencyTracker } from './latency.ts';
-import { OwnedMessage, messageReply, type InboundMessage } from '../protocol/message.ts';
+import { OwnedMessage, messageReply, messageSubject, type InboundMessage } from '../protocol/message.ts';
+import { subjectMatches } from '../sublist/subject.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
 import type { Subscriber, Subscription } from './subscription.ts';
 
@@ -22,6 +23,7 @@ export function deliver(origin: Origin | null, sub: Subscription, msg: InboundMe
   const client: Subscriber = sub.client;
   if (origin !== null && (client as object) === origin && !origin.echo) return false;
   if (client.closed) return false;
+  if (sub.shadow !== null) return deliverImported(origin, sub, msg);
   if (sub.filterDeliveries && client.permissions!.deliveryDenied(msg.msgBuf.latin1Slice(msg.msgSubjectStart, msg.msgSubjectEnd))) return false;
   if (sub.max > 0) {
     const n = ++sub.delivered;
@@ -36,6 +38,17 @@ export function deliver(origin: Origin | null, sub: Subscription, msg: InboundMe
   sub.delivered++;
   send(client, sub, msg);
   return true;
+}
+
+/**
+ * Delivers an exporter's message through a shadow subscription: under the subject the
+ * importer sees, if that still matches the importer's subscription, counted against it.
+ */
+function deliverImported(origin: Origin | null, shadow: Subscription, msg: InboundMessage): boolean {
+  const { parent, deliverAs } = shadow.shadow!;
+  const local = deliverAs(messageSubject(msg));
+  if (!subjectMatches(local, parent.subject)) return false;
+  return deliver(origin, parent, OwnedMessage.readdress(msg, local, messageReply(msg)));
 }
 
 function send(client: Subscriber, sub: Subscription, msg: InboundMessage): void {
@@ -86,18 +99,11 @@ export function publish(origin: Origin | null, account: Account, subject: string
 function crossAccounts(origin: Origin | null, account: Account, subject: string, msg: InboundMessage, hops: number): number {
   let deliveries = 0;
   // A response to a request that came in through a service import goes back to the requester.
-  const route = account.takeResponseRoute(subject);
+  const route = account.takeResponseRoute(subject, msg.msgSize === 0);
   if (route !== undefined) {
     route.onResponse?.(origin !== null && origin.clientInfo !== undefined ? (origin as ClientIdentity) : null);
     const back = OwnedMessage.readdress(msg, route.reply, '');
     deliveries += publish(null, route.importer, route.reply, back, undefined, hops + 1);
-  }
-  if (account.streamLinks !== null) {
-    for (const link of account.streamLinksFor(subject)) {
-      const as = link.deliverAs(subject);
-      const copy = OwnedMessage.readdress(msg, as, messageReply(msg));
-      deliveries += deliverResult(null, link.importer.sublist.match(as), copy);
-    }
   }
   if (account.serviceImports !== null) {
     const imports = account.serviceImports.match(subject).psubs;
@@ -109,7 +115,10 @@ function crossAccounts(origin: Origin | null, account: Account, subject: string,
       const tracker = reply === '' ? undefined : latencyTracker(origin, exporter, im, msg);
       const routedReply =
         reply === '' ? '' : exporter.newResponseRoute({ importer: account, reply, responseType: im.export.responseType, onResponse: tracker }, im.export.responseThresholdMs);
-      const forwarded = OwnedMessage.readdress(msg, target, routedReply);
+      // The responder learns who is asking (Nats-Request-Info), in detail with `share`.
+      const requestor = origin?.clientInfo?.(im.share);
+      const forwarded =
+        requestor === undefined ? OwnedMessage.readdress(msg, target, routedReply) : OwnedMessage.withHeader(msg, target, routedReply, 'Nats-Request-Info', JSON.stringify(requestor));
       deliveries += publish(null, exporter, target, forwarded, undefined, hops + 1);
     }
   }

@@ -27,7 +27,7 @@ export function latencyTracker(origin: Origin | null, exporter: Account, im: Ser
   if (latency === undefined || !sampled(latency.sampling, msg)) return undefined;
   const startWall = Date.now();
   const start = performance.now();
-  const requestor = origin?.clientInfo?.() ?? {};
+  const requestor = origin?.clientInfo?.(true) ?? {};
   const requestorRtt = (origin?.rttMs ?? 0) * NANOS_PER_MS;
   return (responder) => {
     const elapsed = Math.round((performance.now() - start) * NANOS_PER_MS);
@@ -38,7 +38,7 @@ export function latencyTracker(origin: Origin | null, exporter: Account, im: Ser
       timestamp: new Date().toISOString(),
       status: 200,
       requestor,
-      responder: responder?.clientInfo() ?? {},
+      responder: responder?.clientInfo(true) ?? {},
       start: new Date(startWall - requestorRtt / NANOS_PER_MS).toISOString(),
       service: Math.max(0, elapsed - responderRtt),
       system: 0,

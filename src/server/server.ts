@@ -102,6 +102,9 @@ export class Server {
     const jwts = new JwtAccounts(this.accounts, buildTrustedOperators([...op.operators, ...op.trustedKeys]), resolver, !this.options.disableSublistCache, {
       onUpdated: (account) => this.enforceAccountClaims(account),
       onExpired: (account) => this.closeAccountClients(account, ErrText.AccountAuthenticationExpired, ClosedState.AuthenticationExpired),
+      onImportsChanged: (account) => {
+        for (const client of this.clients.values()) if (client.account === account) client.refreshShadows();
+      },
     });
     if (this.systemAccount !== null) {
       jwts.lookup(this.systemAccount.name);

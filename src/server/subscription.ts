@@ -14,6 +14,14 @@ export interface Subscriber {
   unsubscribe(sub: Subscription): void;
 }
 
+export interface ShadowOf {
+  readonly parent: Subscription;
+  /** The exporter's subject → the subject the importer sees. */
+  readonly deliverAs: (subject: string) => string;
+  /** The exporter's account, whose index holds the shadow. */
+  readonly exporter: { readonly sublist: { remove(sub: Subscription): boolean } };
+}
+
 /** One SUB of one connection, as stored in its account's subject index. */
 export class Subscription implements SublistEntry {
   readonly subject: string;
@@ -25,16 +33,23 @@ export class Subscription implements SublistEntry {
   delivered = 0;
   /** A wildcard overlapping the subscriber's deny list: each delivery is checked. */
   filterDeliveries = false;
+  /** For a shadow in an exporter's index: the subscription it stands for and how subjects map back. */
+  readonly shadow: ShadowOf | null;
+  /** The shadows this subscription has in exporters' indexes (stream imports). */
+  shadows: Subscription[] | null = null;
 
   // Built on first delivery: most subscriptions in a large index never get one.
   private sidBuffer: Buffer | null = null;
   private prefix: Buffer | null | undefined = undefined;
 
-  constructor(client: Subscriber, subject: string, queue: string | undefined, sid: string) {
+  constructor(client: Subscriber, subject: string, queue: string | undefined, sid: string, shadow: ShadowOf | null = null) {
     this.client = client;
     this.subject = subject;
     this.queue = queue;
     this.sid = sid;
+    this.shadow = shadow;
+    // A shadow's deliveries carry the importer's subject, never its own.
+    if (shadow !== null) this.prefix = null;
   }
 
   /** The sid as bytes, for MSG lines of wildcard subscriptions. */

@@ -115,3 +115,17 @@ export function isSubsetMatch(subject: string, pattern: string): boolean {
   }
   return st.length === pt.length;
 }
+
+/** True if some subject could match both (possibly wildcard) subjects (nats-server SubjectsCollide). */
+export function subjectsCollide(a: string, b: string): boolean {
+  const at = a.split('.');
+  const bt = b.split('.');
+  const n = Math.min(at.length, bt.length);
+  for (let i = 0; i < n; i++) {
+    const x = at[i]!;
+    const y = bt[i]!;
+    if (x === '>' || y === '>') return true;
+    if (x !== y && x !== '*' && y !== '*') return false;
+  }
+  return at.length === bt.length;
+}
