@@ -7,12 +7,16 @@
  */
 import {
   decodeAccountJwt,
+  decodeActivationJwt,
+  subjectIsContainedIn,
   validateAccountJwt,
   validateImportActivation,
   type AccountClaims,
   type Export,
   type Import,
+  type JwtResult,
   type TrustedOperators,
+  type ValidatedAccount,
 } from '../auth/jwt.ts';
 import { Permissions } from '../auth/permissions.ts';
 import type { PermissionsConfig, ResponseType } from '../options/security.ts';
@@ -96,7 +100,7 @@ export class JwtAccounts {
     if (known !== undefined && this.state.has(known)) return known;
     const jwt = this.resolver.fetch(key);
     if (jwt === null) return null;
-    const v = validateAccountJwt(jwt, this.trusted);
+    const v = this.validate(jwt);
     if (!v.ok || v.value.claims.sub !== key) return null;
     const account = known ?? new Account(key, { cacheSubjects: this.cacheSubjects });
     this.accounts.set(key, account);
@@ -105,15 +109,40 @@ export class JwtAccounts {
     return account;
   }
 
+  /**
+   * Validates an account JWT as nats-server does, including the activation tokens its
+   * imports carry: a token for another account, another subject or the wrong kind, or
+   * signed by the importer itself, makes the whole JWT invalid. (A token that is only
+   * expired or from an unknown signer just leaves its import unwired.)
+   */
+  private validate(jwt: string): JwtResult<ValidatedAccount> {
+    const v = validateAccountJwt(jwt, this.trusted);
+    if (!v.ok) return v;
+    const claims = v.value.claims;
+    for (const im of claims.nats.imports ?? []) {
+      if (!im.token) continue;
+      const act = decodeActivationJwt(im.token);
+      if (!act.ok) return { ok: false, error: `activation token for import "${im.subject ?? ''}" is not valid: ${act.error}` };
+      const a = act.value;
+      const kind = im.type === 'service' ? 'service' : 'stream';
+      const subject = kind === 'service' && im.to ? im.to : (im.subject ?? '');
+      if (a.sub !== claims.sub) return { ok: false, error: 'activation token doesn\'t match account it is being included in' };
+      if (a.iss === claims.sub) return { ok: false, error: 'activation token is signed by the importing account' };
+      if (a.nats.kind !== undefined && a.nats.kind !== kind) return { ok: false, error: 'activation token kind does not match the import' };
+      if (!subjectIsContainedIn(subject, a.nats.subject ?? '')) return { ok: false, error: 'activation token import subject doesn\'t match import' };
+    }
+    return v;
+  }
+
   /** A pushed account JWT ($SYS claim update): validated, stored, applied if loaded. */
   update(jwt: string, expectedAccount?: string): UpdateResult {
     const decoded = decodeAccountJwt(jwt);
-    if (!decoded.ok) return { ok: false, account: expectedAccount ?? 'n/a', message: 'jwt update resulted in error', error: decoded.error };
+    if (!decoded.ok) return { ok: false, account: 'n/a', message: 'jwt update resulted in error', error: decoded.error };
     const key = decoded.value.sub;
     if (expectedAccount !== undefined && expectedAccount !== key) {
-      return { ok: false, account: expectedAccount, message: 'jwt update resulted in error', error: 'subject does not match account' };
+      return { ok: false, account: expectedAccount, message: 'jwt update resulted in error', error: 'subject does not match jwt content' };
     }
-    const v = validateAccountJwt(jwt, this.trusted);
+    const v = this.validate(jwt);
     if (!v.ok) return { ok: false, account: key, message: 'jwt validation failed', error: v.error };
     const loaded = this.accounts.get(key);
     const state = loaded === undefined ? undefined : this.state.get(loaded);

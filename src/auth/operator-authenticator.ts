@@ -36,6 +36,8 @@ export class OperatorAuthenticator implements AuthService {
     const account = this.accounts.lookup(claims.nats.issuer_account || claims.iss);
     if (account === null) return null;
     const state = this.accounts.stateOf(account)!;
+    const accountExpires = state.claims.exp ?? 0;
+    if (accountExpires > 0 && accountExpires * 1000 <= Date.now()) return null;
     const v = validateUserJwt(claims, state.claims, { strictSigningKeyUsage: state.strictSigningKeyUsage });
     if (!v.ok) return null;
     const user = v.value;

@@ -92,6 +92,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   headers = false;
   echo = true;
   connectReceived = false;
+  private firstPongSent = false;
   closed = false;
   closeReason: ClosedState | null = null;
   lastActivity = Date.now();
@@ -590,6 +591,15 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       this.traceOut('PONG');
     }
     this.enqueue(PONG_PROTO);
+    // The first PONG after CONNECT (clients flush after connecting) is followed by an
+    // INFO when this client's max_payload is below the server's (account or user limits).
+    if (!this.firstPongSent && this.connectReceived) {
+      this.firstPongSent = true;
+      const maxPayload = this.parser.maxPayload;
+      if (this.opts.protocol >= 1 && maxPayload !== this.server.options.maxPayload) {
+        this.enqueueString(this.server.clientInfoLine(this, { max_payload: maxPayload }));
+      }
+    }
   }
 
   onPong(): void {

@@ -14,7 +14,7 @@ import { buildAccounts } from '../accounts/setup.ts';
 import { Authenticator } from '../auth/authenticator.ts';
 import { OperatorAuthenticator } from '../auth/operator-authenticator.ts';
 import type { AuthService } from '../auth/service.ts';
-import { buildTrustedOperators, isUserRevoked } from '../auth/jwt.ts';
+import { buildTrustedOperators, isUserRevoked, validateUserJwt } from '../auth/jwt.ts';
 import { JwtAccounts } from '../accounts/jwt-accounts.ts';
 import { DirResolver, MemoryResolver } from '../accounts/resolver.ts';
 import { serveClaims } from '../accounts/claims-service.ts';
@@ -113,18 +113,29 @@ export class Server {
     return jwts;
   }
 
-  /** After an account JWT update: revoked users go, limits apply to those who stay. */
+  /**
+   * After an account JWT update: revoked users get an -ERR and go, users whose signer
+   * the account no longer lists go silently, connections over a lowered limit go
+   * oldest first, and the rest take the new limits.
+   */
   private enforceAccountClaims(account: Account): void {
-    const claims = this.jwtAccounts?.stateOf(account)?.claims;
-    for (const client of [...this.clients.values()]) {
-      if (client.account !== account) continue;
+    const state = this.jwtAccounts?.stateOf(account);
+    if (state === undefined) return;
+    const members = [...this.clients.values()].filter((c) => c.account === account).sort((a, b) => a.cid - b.cid);
+    const staying: ClientConnection[] = [];
+    for (const client of members) {
       const user = client.userClaims;
-      if (claims && user && isUserRevoked(claims, user.sub, user.iat ?? 0)) {
-        client.sendErrAndClose(ErrText.UserAuthenticationRevoked, ClosedState.Revocation);
-      } else {
-        client.applySettings();
-      }
+      if (user === null) continue;
+      if (isUserRevoked(state.claims, user.sub, user.iat ?? 0)) client.sendErrAndClose(ErrText.UserAuthenticationRevoked, ClosedState.Revocation);
+      else if (!validateUserJwt(user, state.claims, { strictSigningKeyUsage: state.strictSigningKeyUsage, skipTimeChecks: true }).ok) client.close(ClosedState.AuthenticationViolation);
+      else staying.push(client);
     }
+    const limit = account.limits.maxConnections;
+    const excess = limit >= 0 ? staying.length - limit : 0;
+    staying.forEach((client, i) => {
+      if (i < excess) client.sendErrAndClose(ErrText.MaxAccountConnections, ClosedState.MaxAccountConnectionsExceeded);
+      else client.applySettings();
+    });
   }
 
   private closeAccountClients(account: Account, text: string, reason: ClosedState): void {
