@@ -13,16 +13,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser } from '@nats-io/jwt';
 import { createUser as createNkeyUser } from '@nats-io/nkeys';
+import { freePort, opt, servers } from './_common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
 const CONNS = opt('conns', 2000);
 const PARALLEL = opt('parallel', 20);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dialtone-connect-bench-'));
@@ -63,14 +57,6 @@ async function jwtSetup() {
   return { conf, connect: (nonce) => ({ jwt: userJwt, sig: signNonce(nonce) }) };
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** One authenticated connection: INFO → CONNECT → PING → PONG, then close. */
 function connectOnce(port, credentials) {
@@ -125,10 +111,6 @@ async function rate(server, setup) {
   return Math.round(CONNS / seconds);
 }
 
-const servers = [
-  { name: 'nats-server', cmd: 'nats-server', args: (port) => ['-a', '127.0.0.1', '-p', String(port)] },
-  { name: 'dialtone', cmd: process.execPath, args: (port) => [path.join(root, 'dist/cli/main.js'), '-a', '127.0.0.1', '-p', String(port)] },
-];
 const setups = { nkey: await nkeySetup(), jwt: await jwtSetup() };
 for (const [auth, setup] of Object.entries(setups)) {
   for (const server of servers) {

@@ -9,34 +9,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, opt, servers } from './_common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
 const CONNS = opt('conns', 10000);
 const SUBS = opt('subs', 100000);
 
-const servers = [
-  { name: 'nats-server', cmd: 'nats-server', args: (port) => ['-a', '127.0.0.1', '-p', String(port)] },
-  { name: 'dialtone', cmd: process.execPath, args: (port) => [path.join(root, 'dist/cli/main.js'), '-a', '127.0.0.1', '-p', String(port)] },
-];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Opens a connection, sends CONNECT and `extra`, resolves when the final PONG arrives. */
 function open(port, extra = '') {
