@@ -22,6 +22,10 @@ export interface RunningServer {
   readonly port: number;
   /** `nats://<host>:<port>` for clients. */
   readonly url: string;
+  /** The bound monitoring port; 0 when `http`/`https` is not set. */
+  readonly monitorPort: number;
+  /** `http://<host>:<port>` (plus `http_base_path`) of /varz, /connz, ...; empty when monitoring is off. */
+  readonly monitorUrl: string;
   readonly server: Server;
   /** Closes every connection, stops listening, clears every timer. */
   close(): Promise<void>;
@@ -45,12 +49,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   return {
     port: server.port,
     url: `nats://${joinHostPort(host, server.port)}`,
+    monitorPort: server.monitorPort,
+    monitorUrl: server.monitorUrl,
     server,
     close: () => server.shutdown(),
   };
 }
 
 export { Server } from './server/server.ts';
+export * as monitor from './monitor/index.ts';
 export type { ServerConfig, Duration, Size } from './options/config.ts';
 export type { ServerOptions } from './options/options.ts';
 export type { Logger } from './util/logger.ts';

@@ -10,6 +10,7 @@ import { loadConfigFile } from '../options/config.ts';
 import { defaultOptions, type ServerOptions } from '../options/options.ts';
 import { emptyTlsConfig } from '../options/tls.ts';
 import { Server } from '../server/server.ts';
+import { MonitorStartError } from '../monitor/http.ts';
 import { NatsLogger } from '../util/logger.ts';
 import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
 import { FlagError, parseFlags, type FlagSpec, type FlagValue } from './flags.ts';
@@ -87,8 +88,8 @@ Server
     -p, --port <port>                Client port (default 4222; -1 for any free port)
     -n, --name, --server_name <name> Server name (default: the server id)
     -P, --pid <file>                 Write the process id to this file
-    -m, --http_port <port>           Monitoring port (accepted; served by a later release)
-    -ms, --https_port <port>         HTTPS monitoring port (accepted; served by a later release)
+    -m, --http_port <port>           HTTP monitoring port (/varz, /connz, ...; -1 for any free port)
+    -ms, --https_port <port>         HTTPS monitoring port (uses the server's TLS certificate)
     -c, --config <file>              Read settings from a nats-server config file
     -t                               Check the config file and exit
     -sl, --signal <sig>[=<pid>]      Signal a running server: ldm, stop, quit, term, reopen, reload
@@ -260,7 +261,6 @@ async function main(argv: string[]): Promise<void> {
   const loggerSettings = (o: ServerOptions) => ({ debug: o.debug, trace: o.trace, logtime: o.logtime, utc: o.logtimeUTC, file: o.logFile });
   const logger = new NatsLogger(loggerSettings(options));
   for (const w of loaded.warnings) logger.warn(w);
-  if (options.httpPort !== 0 || options.httpsPort !== 0) logger.warn('Monitoring endpoints are not served in this release; the http port setting is ignored');
 
   let server: Server;
   try {
@@ -306,7 +306,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     await server.start();
   } catch (err) {
-    logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(err as Error).message}"`);
+    if (err instanceof MonitorStartError) logger.fatal(err.message);
+    else logger.fatal(`Error listening on port: ${options.host}:${options.port}, "${(err as Error).message}"`);
     process.exit(1);
   }
 }

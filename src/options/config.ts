@@ -35,6 +35,7 @@ export interface ServerConfig {
   no_header_support?: boolean;
   disable_sublist_cache?: boolean;
   disable_short_first_ping?: boolean;
+  /** Closed connections kept for /connz?state=closed (default 10000). */
   max_closed_clients?: number;
   debug?: boolean;
   trace?: boolean;
@@ -43,8 +44,15 @@ export interface ServerConfig {
   logfile?: string;
   pidfile?: string;
   ports_file_dir?: string;
+  /** Monitoring endpoints: "host:port" or a port (-1 picks a free one). */
   http?: string | number;
   http_port?: number;
+  monitor_port?: number;
+  /** HTTPS monitoring (needs `tls`): "host:port" or a port. */
+  https?: string | number;
+  https_port?: number;
+  /** Prefix of every monitoring path ("/nats"). */
+  http_base_path?: string;
   no_system_account?: boolean;
   system_account?: string;
 }

@@ -82,6 +82,7 @@ const SETTERS: Record<string, Setter> = {
       if (port !== null) o.httpsPort = port;
     }),
   https_port: (o, v, ctx) => (o.httpsPort = asInt(v, ctx)),
+  http_base_path: (o, v, ctx) => (o.httpBasePath = asString(v, ctx)),
   no_system_account: (o, v, ctx) => (o.noSystemAccount = asBool(v, ctx)),
   system_account: (o, v, ctx) => (o.systemAccount = asString(v, ctx)),
   system: (o, v, ctx) => (o.systemAccount = asString(v, ctx)),
@@ -130,7 +131,6 @@ const NOT_YET: Record<string, string> = {
   syslog: 'syslog logging',
   remote_syslog: 'syslog logging',
   prof_port: 'profiling',
-  http_base_path: 'monitoring',
   proxies: 'trusted proxies',
   proxy_protocol: 'the PROXY protocol',
   server_metadata: 'server metadata',

@@ -44,10 +44,11 @@ export interface ServerOptions {
   pidFile: string;
   portsFileDir: string;
 
-  /** Monitoring listener settings are accepted now and served by a later release. */
+  /** Monitoring listener: host (empty = `host`), ports (0 = off, -1 = a free port) and path prefix. */
   httpHost: string;
   httpPort: number;
   httpsPort: number;
+  httpBasePath: string;
 
   noSystemAccount: boolean;
   systemAccount: string;
@@ -110,6 +111,7 @@ export function defaultOptions(): ServerOptions {
     httpHost: '',
     httpPort: 0,
     httpsPort: 0,
+    httpBasePath: '',
     noSystemAccount: false,
     systemAccount: '$SYS',
     authorization: null,

@@ -1,6 +1,6 @@
 /** The `tls {}` block (opts.go parseTLS), shared later by routes, leaf nodes and websockets. */
 import type { ConfValue } from '../conf/index.ts';
-import { asBool, asString, fail, type Context } from './reader.ts';
+import { asBool, asString, fail, positionOf, type Context, type SourcePosition } from './reader.ts';
 import { parseGoDuration } from './values.ts';
 
 export interface TlsConfig {
@@ -21,6 +21,8 @@ export interface TlsConfig {
   cipherSuites: string[];
   curvePreferences: string[];
   insecure: boolean;
+  /** Where the tls block was written, for errors found when the certificates are loaded. */
+  position?: SourcePosition | undefined;
 }
 
 export const DEFAULT_TLS_TIMEOUT_MS = 2000;
@@ -44,6 +46,7 @@ export function emptyTlsConfig(): TlsConfig {
 export function parseTls(v: ConfValue, ctx: Context): TlsConfig {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Date) fail(ctx, 'error parsing tls config, expected a map');
   const t = emptyTlsConfig();
+  t.position = positionOf(ctx.map, ctx.key);
   for (const [rawKey, value] of Object.entries(v)) {
     const c: Context = { map: v, key: rawKey, warnings: ctx.warnings };
     const strings = (what: string): string[] => {

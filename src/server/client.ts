@@ -8,9 +8,9 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Account } from '../accounts/account.ts';
 import { ClientParser, ParseError, type ClientProtocolHandler } from '../protocol/parser.ts';
-import { ErrText, errProto, goQuote, replyPermissionViolation, pubPermissionViolation, subPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
+import { ErrText, errProto, goQuote, goQuoteText, removedSubViolation, replyPermissionViolation, pubPermissionViolation, subPermissionViolation, tooManyTokensViolation } from '../protocol/errors.ts';
 import { isValidLiteralSubject, tokenCount } from '../sublist/subject.ts';
-import { bytesToText, copyBytes, writeDecimal } from '../util/bytes.ts';
+import { copyBytes, writeDecimal } from '../util/bytes.ts';
 import '../util/buffer-natives.ts';
 import { ClosedState } from './closed-state.ts';
 import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
@@ -171,9 +171,15 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
    */
   start(socket: Duplex = this.socket, infoSent = false): void {
     this.socket = socket;
+    if (this.closed) {
+      // Closed while a TLS handshake or the allow_non_tls peek was pending.
+      socket.destroy();
+      return;
+    }
     const secure = socket instanceof tls.TLSSocket;
     if (secure) this.certificate = certificateIdentities(socket);
-    if (!secure && socket instanceof net.Socket && readIntoSharedBuffer(socket, (view) => this.onData(view))) {
+    // Bytes already buffered (an allow_non_tls peek put one back) must come through 'data'.
+    if (!secure && socket instanceof net.Socket && socket.readableLength === 0 && readIntoSharedBuffer(socket, (view) => this.onData(view))) {
       this.parser.transientInput = true;
     } else {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -402,11 +408,27 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       else {
         this.permissions = grant.permissions;
         this.lastSubjectLen = -1;
+        this.dropForbiddenSubscriptions();
       }
     };
     const outcome = this.server.auth.authenticate(this);
     if (outcome instanceof Promise) outcome.then(apply, () => apply(null));
     else apply(outcome);
+  }
+
+  /** Removes the subscriptions new permissions no longer allow, telling the client (client.go reload). */
+  private dropForbiddenSubscriptions(): void {
+    const perms = this.permissions;
+    if (perms === null) return;
+    for (const sub of [...this.subs.values()]) {
+      if (perms.canSubscribe(sub.subject) || (sub.queue !== undefined && perms.canSubscribe(sub.subject, sub.queue))) {
+        sub.filterDeliveries = perms.needsDeliveryFilter(sub.subject);
+        continue;
+      }
+      this.unsubscribe(sub);
+      this.sendErr(removedSubViolation(sub.subject, sub.sid));
+      this.server.logger.info(`Removed sub ${goQuote(sub.subject)} (sid ${goQuote(sub.sid)}) for ${this.authUser()} - not authorized`);
+    }
   }
 
   /** With no_auth_user, a client may skip CONNECT (telnet style) and act as that user. */
@@ -457,7 +479,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     if (hasReply) {
       const first = buf[p.msgReplyStart];
       if ((first === 95 || first === 36) && isReservedReply(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd))) {
-        const reply = bytesToText(buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd));
+        const reply = buf.latin1Slice(p.msgReplyStart, p.msgReplyEnd);
         this.sendErr(replyPermissionViolation(reply));
         this.server.logger.error(`${this.describe()} - Publish Violation - ${this.authUser()}, Reply ${goQuote(reply)}`);
         return;
@@ -471,16 +493,15 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   }
 
   private pubViolation(subject: string): void {
-    const text = bytesToText(subject);
-    this.sendErr(pubPermissionViolation(text));
-    this.server.logger.error(`${this.describe()} - Publish Violation - ${this.authUser()}, Subject ${goQuote(text)}`);
+    this.sendErr(pubPermissionViolation(subject));
+    this.server.logger.error(`${this.describe()} - Publish Violation - ${this.authUser()}, Subject ${goQuote(subject)}`);
   }
 
   /** Who the client authenticated as, for violation logs. */
   private authUser(): string {
-    if (this.userClaims !== null) return `JWT User ${goQuote(this.user)}`;
-    if (this.user.startsWith('U') && this.user.length === 56) return `Nkey ${goQuote(this.user)}`;
-    return `User ${goQuote(this.user)}`;
+    if (this.userClaims !== null) return `JWT User ${goQuoteText(this.user)}`;
+    if (this.user.startsWith('U') && this.user.length === 56) return `Nkey ${goQuoteText(this.user)}`;
+    return `User ${goQuoteText(this.user)}`;
   }
 
   private rememberSubject(buf: Buffer, start: number, len: number, subject: string, result: MatchResult<Subscription>, literal: boolean, allowed: boolean, genid: number): void {
@@ -541,14 +562,12 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     const perms = this.permissions;
     // The queue "_sys_" is reserved for the server's own queue subscriptions.
     if (perms !== null && (!perms.canSubscribe(subject, queue) || queue === '_sys_')) {
-      const subj = bytesToText(subject);
-      const q = queue === undefined ? undefined : bytesToText(queue);
-      this.sendErr(subPermissionViolation(subj, q));
-      this.server.logger.error(`${this.describe()} - Subscription Violation - ${this.authUser()}, Subject ${goQuote(subj)}${q === undefined ? '' : `, Queue: ${goQuote(q)}`}, SID ${sid}`);
+      this.sendErr(subPermissionViolation(subject, queue));
+      this.server.logger.error(`${this.describe()} - Subscription Violation - ${this.authUser()}, Subject ${goQuote(subject)}${queue === undefined ? '' : `, Queue: ${goQuote(queue)}`}, SID ${sid}`);
       return;
     }
     if (options.maxSubTokens > 0 && tokenCount(subject) > options.maxSubTokens) {
-      this.sendErr(tooManyTokensViolation(bytesToText(subject)));
+      this.sendErr(tooManyTokensViolation(subject));
       return;
     }
     const maxSubs = this.maxSubscriptions();
@@ -623,7 +642,8 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     switch (kind) {
       case ParseError.UnknownOp:
         log.error(`${this.describe()} - Client parser ERROR: ${detail}`);
-        this.sendErrAndClose(ErrText.UnknownProtocol, ClosedState.ParseError);
+        // nats-server's readLoop closes a connection its parser rejects as a protocol violation.
+        this.sendErrAndClose(ErrText.UnknownProtocol, ClosedState.ProtocolViolation);
         break;
       case ParseError.MaxControlLine:
         log.error(`${this.describe()} - maximum control line exceeded: ${detail}`);
@@ -979,12 +999,16 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       clearTimeout(this.pingTimer);
       this.pingTimer = null;
     }
-    this.dropSubscriptions();
+    // Deregistered first: monitoring snapshots the connection with its subscriptions.
     this.server.removeClient(this);
+    this.dropSubscriptions();
     const socket = this.socket;
     if (flushFirst && !socket.destroyed) {
       this.flush();
       socket.end();
+      // Reading may be paused (a bcrypt check, a stall): resume it so the peer's FIN is seen.
+      if (this.parser.transientInput) socket.read(0);
+      else socket.resume();
       // A peer that stops reading must not hold the socket open forever.
       this.endTimer = setTimeout(() => socket.destroy(), Math.min(this.server.options.writeDeadline, 2000));
       socket.once('close', () => {

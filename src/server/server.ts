@@ -22,8 +22,8 @@ import type { OperatorConfig } from '../options/operator.ts';
 import { OwnedMessage } from '../protocol/message.ts';
 import { publish } from './delivery.ts';
 import { InternalClient } from './internal-client.ts';
-import type tls from 'node:tls';
-import { acceptTls, createSecureContext, type HandshakeFailure } from '../transport/tls.ts';
+import tls from 'node:tls';
+import { secureContextOptions, TlsAcceptor } from '../transport/tls.ts';
 import type { TlsConfig } from '../options/tls.ts';
 import { ConfigError } from '../options/reader.ts';
 import { ErrText, errProto } from '../protocol/errors.ts';
@@ -34,6 +34,9 @@ import { newServerId } from '../util/nkey.ts';
 import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
 import { ClientConnection, type ConnectionMeta } from './client.ts';
 import { ClosedState } from './closed-state.ts';
+import { MonitorState } from '../monitor/state.ts';
+import { MonitorHttpServer, MonitorStartError } from '../monitor/http.ts';
+import { registerDefaultRoutes } from '../monitor/routes.ts';
 
 /** nats-server's nonce: 11 random bytes, base64url without padding (15 characters). */
 const NONCE_BYTES = 11;
@@ -53,7 +56,8 @@ export class Server {
   readonly internal = new InternalClient();
   /** Sequence number of $SYS messages the server sends. */
   private sysSeq = 0;
-  private tlsContext: tls.SecureContext | null;
+  private tlsContext: tls.SecureContextOptions | null;
+  private tlsAcceptor: TlsAcceptor | null;
 
   /** A consumer found backed up while the current read was processed (see ClientConnection.stallFor). */
   congestedConsumer: ClientConnection | null = null;
@@ -63,6 +67,9 @@ export class Server {
   slowConsumers = 0;
   totalConnections = 0;
   readonly startTime = new Date();
+  /** Monitoring's own state: closed connections, request counts, config load time. */
+  readonly monitoring: MonitorState;
+  private monitorHttp: MonitorHttpServer | null = null;
 
   private listener: net.Server | null = null;
   private boundPort = 0;
@@ -80,6 +87,7 @@ export class Server {
     this.options = options;
     this.logger = logger;
     this.serverId = newServerId();
+    this.monitoring = new MonitorState(options.maxClosedClients, this.startTime.getTime());
     const { accounts, global, system } = buildAccounts(options);
     this.accounts = accounts;
     this.globalAccount = global;
@@ -91,6 +99,7 @@ export class Server {
       this.auth = new Authenticator(options, accounts, global);
     }
     this.tlsContext = options.tls === null ? null : this.secureContext(options.tls);
+    this.tlsAcceptor = options.tls === null || this.tlsContext === null ? null : new TlsAcceptor(this.tlsContext, options.tls);
   }
 
   /** Operator mode: the resolver, the JWT account registry, and the $SYS claim requests. */
@@ -152,11 +161,11 @@ export class Server {
     return { name: this.name, host: this.options.host, id: this.serverId, ver: NATS_COMPAT_VERSION, seq: ++this.sysSeq, jetstream: false, time: new Date().toISOString() };
   }
 
-  private secureContext(cfg: TlsConfig): tls.SecureContext {
+  private secureContext(cfg: TlsConfig): tls.SecureContextOptions {
     try {
-      return createSecureContext(cfg);
+      return secureContextOptions(cfg);
     } catch (err) {
-      throw new ConfigError((err as Error).message);
+      throw new ConfigError((err as Error).message, cfg.position);
     }
   }
 
@@ -167,6 +176,56 @@ export class Server {
   /** The port clients connect to (resolved once listening when configured as 0 or -1). */
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The monitoring HTTP(S) server, when `http`/`https` is configured: add endpoints with its `route()`. */
+  get monitor(): MonitorHttpServer | null {
+    return this.monitorHttp;
+  }
+
+  /** The bound monitoring port; 0 when monitoring is off. */
+  get monitorPort(): number {
+    return this.monitorHttp?.port ?? 0;
+  }
+
+  /** `http(s)://<host>:<port>[<base path>]` of the monitoring endpoints; empty when monitoring is off. */
+  get monitorUrl(): string {
+    const m = this.monitorHttp;
+    if (m === null) return '';
+    const host = this.options.httpHost || this.options.host;
+    const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+    return `${m.scheme}://${joinHostPort(h, m.port)}${m.basePath === '/' ? '' : m.basePath}`;
+  }
+
+  /** True while the client listener accepts connections (/healthz). */
+  get acceptingClients(): boolean {
+    return this.listener !== null && this.listener.listening && !this.lameDuck && this.shutdownPromise === null;
+  }
+
+  /** Starts the monitoring listener when `http`/`https` is set (server.go StartMonitoring). */
+  private async startMonitoring(): Promise<void> {
+    const o = this.options;
+    if (o.httpPort !== 0 && o.httpsPort !== 0) throw new MonitorStartError(`can't specify both HTTP (${o.httpPort}) and HTTPs (${o.httpsPort}) ports`);
+    if (o.httpPort === 0 && o.httpsPort === 0) return;
+    const secure = o.httpsPort !== 0;
+    if (secure && this.tlsContext === null) throw new MonitorStartError('TLS cert and key required for HTTPS');
+    const host = o.httpHost || o.host;
+    const port = secure ? o.httpsPort : o.httpPort;
+    const monitor = new MonitorHttpServer(this, { host, port, basePath: o.httpBasePath, secureContext: secure ? () => tls.createSecureContext(this.tlsContext!) : undefined });
+    registerDefaultRoutes(monitor);
+    try {
+      await monitor.listen();
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'EADDRINUSE' ? 'bind: address already in use' : e.code === 'EADDRNOTAVAIL' ? 'bind: cannot assign requested address' : e.message;
+      throw new MonitorStartError(`can't listen to the monitor port: listen tcp ${joinHostPort(host, port < 0 ? 0 : port)}: ${why}`);
+    }
+    if (this.shutdownPromise !== null) {
+      await monitor.close();
+      return;
+    }
+    this.monitorHttp = monitor;
+    this.logger.info(`Starting ${monitor.scheme} monitor on ${joinHostPort(host, monitor.port)}`);
   }
 
   async start(): Promise<void> {
@@ -180,16 +239,23 @@ export class Server {
     if (o.configFile) log.info(`Using configuration file: ${o.configFile}`);
     if (o.pidFile) writeFileSync(o.pidFile, String(process.pid));
     await this.auth.prepare();
+    await this.startMonitoring();
 
     const listener = net.createServer({ noDelay: true }, (socket) => this.acceptSocket(socket));
     this.listener = listener;
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen({ host: o.host, port: o.port < 0 ? 0 : o.port }, () => {
-        listener.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', reject);
+        listener.listen({ host: o.host, port: o.port < 0 ? 0 : o.port }, () => {
+          listener.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      await this.monitorHttp?.close();
+      this.monitorHttp = null;
+      throw err;
+    }
     listener.on('error', (err) => log.error(`Client listener error: ${err.message}`));
     this.boundPort = (listener.address() as net.AddressInfo).port;
     if (this.shutdownPromise !== null) {
@@ -209,21 +275,19 @@ export class Server {
     }
     const meta = { remoteAddress: stripIPv6Prefix(socket.remoteAddress ?? ''), remotePort: socket.remotePort ?? 0 };
     const tlsConfig = this.options.tls;
-    if (tlsConfig === null || this.tlsContext === null) {
+    if (tlsConfig === null || this.tlsAcceptor === null) {
       this.acceptConnection(socket, meta);
       return;
     }
     const client = this.admit(socket, meta);
     if (client === null) return;
-    const context = this.tlsContext;
+    const acceptor = this.tlsAcceptor;
     socket.on('error', () => {});
     const upgrade = (infoSent: boolean): void =>
-      acceptTls(
+      acceptor.accept(
         socket,
-        context,
-        tlsConfig,
         (secure) => client.start(secure, infoSent),
-        (why, detail) => this.tlsFailed(client, why, detail),
+        (detail) => this.tlsFailed(client, detail),
       );
     if (tlsConfig.handshakeFirst) {
       upgrade(false);
@@ -243,11 +307,10 @@ export class Server {
     });
   }
 
-  private tlsFailed(client: ClientConnection, why: HandshakeFailure, detail: string): void {
+  private tlsFailed(client: ClientConnection, detail: string): void {
     this.logger.error(`${client.describe()} - TLS handshake error: ${detail}`);
-    // As nats-server, only a handshake that never finished is told why.
-    if (why === 'timeout') client.sendErrAndClose(ErrText.SecureConnectionRequired, ClosedState.TLSHandshakeError);
-    else client.close(ClosedState.TLSHandshakeError, false);
+    // nats-server writes its -ERR into the unfinished TLS session, so the client sees nothing.
+    client.close(ClosedState.TLSHandshakeError, false);
   }
 
   /** Serves a client over any byte duplex. */
@@ -270,6 +333,7 @@ export class Server {
       socket.resume();
       socket.write(this.clientInfoLine(client));
       socket.end(errProto(ErrText.MaxConnections));
+      this.monitoring.clientRefused(client, ClosedState.MaxConnectionsExceeded);
       const timer = setTimeout(() => socket.destroy(), 100);
       socket.once('close', () => clearTimeout(timer));
       this.logger.error(`${meta.remoteAddress}:${meta.remotePort} - cid:${cid} - Maximum Connections Exceeded`);
@@ -302,6 +366,7 @@ export class Server {
       t.outMsgs += client.outMsgs;
       t.outBytes += client.outBytes;
       client.account.connections--;
+      this.monitoring.clientClosed(client);
       this.logger.debug(`${client.describe()} - Client connection closed: ${client.closeReason ?? ''}`);
     }
   }
@@ -354,7 +419,18 @@ export class Server {
   async reload(next: ServerOptions): Promise<void> {
     validateOptions(next);
     const prev = this.options;
-    const fixed = { host: 'Host', port: 'Port', noSystemAccount: 'NoSystemAccount', systemAccount: 'SystemAccount', portsFileDir: 'PortsFileDir', pidFile: 'PidFile' } as const;
+    const fixed = {
+      host: 'Host',
+      port: 'Port',
+      noSystemAccount: 'NoSystemAccount',
+      systemAccount: 'SystemAccount',
+      portsFileDir: 'PortsFileDir',
+      pidFile: 'PidFile',
+      httpHost: 'HTTPHost',
+      httpPort: 'HTTPPort',
+      httpsPort: 'HTTPSPort',
+      httpBasePath: 'HTTPBasePath',
+    } as const;
     for (const [key, name] of Object.entries(fixed) as [keyof typeof fixed, string][]) {
       if (next[key] !== prev[key]) throw new Error(`config reload not supported for ${name}: old=${String(prev[key])}, new=${String(next[key])}`);
     }
@@ -362,11 +438,14 @@ export class Server {
     const shape = (o: ServerOptions): string => JSON.stringify([o.mappings, o.accounts.map((a) => ({ ...a, users: a.users.length, defaultPermissions: undefined }))]);
     if (shape(next) !== shape(prev)) throw new Error('config reload not supported for accounts: their imports, exports, mappings or limits changed');
     const tlsContext = next.tls === null ? null : this.secureContext(next.tls);
+    const tlsAcceptor = next.tls === null || tlsContext === null ? null : new TlsAcceptor(tlsContext, next.tls);
     const auth = new Authenticator(next, this.accounts, this.globalAccount);
     await auth.prepare();
     this.options = next;
     this.tlsContext = tlsContext;
+    this.tlsAcceptor = tlsAcceptor;
     this.auth = auth;
+    this.monitoring.configLoadTime = Date.now();
     for (const client of this.clients.values()) {
       client.applySettings();
       client.reauthorize();
@@ -419,6 +498,7 @@ export class Server {
       if (this.lameDuckTimer !== null) clearTimeout(this.lameDuckTimer);
       const listener = this.listener;
       this.listener = null;
+      const monitorClosed = this.monitorHttp?.close();
       const closed = listener?.listening ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
       const sockets: Promise<void>[] = [];
       for (const client of [...this.clients.values()]) {
@@ -428,6 +508,7 @@ export class Server {
       }
       await Promise.all(sockets);
       await closed;
+      await monitorClosed;
       for (const account of this.accounts.values()) account.close();
       this.jwtAccounts?.close();
       this.removeRuntimeFiles();
@@ -446,7 +527,9 @@ export class Server {
     const file = this.portsFilePath();
     if (!file) return;
     const nats = listenerHosts(this.options.host).map((h) => `nats://${joinHostPort(h, this.boundPort)}`);
-    writeFileSync(file, JSON.stringify({ nats }));
+    const m = this.monitorHttp;
+    const monitoring = m === null ? undefined : listenerHosts(this.options.httpHost || this.options.host).map((h) => `${m.scheme}://${joinHostPort(h, m.port)}`);
+    writeFileSync(file, JSON.stringify({ nats, monitoring }));
     this.portsFile = file;
   }
 

@@ -183,6 +183,18 @@ export class Sublist<T extends SublistEntry> {
     return r.psubs.length > 0 || r.qsubs.length > 0;
   }
 
+  /** Fanout of the cached results, for /subsz: their count, summed and largest fanout (psubs + queue groups). */
+  cacheFanout(): { entries: number; total: number; max: number } {
+    let total = 0;
+    let max = 0;
+    for (const r of this.cache.values()) {
+      const n = r.psubs.length + r.qsubs.length;
+      total += n;
+      if (n > max) max = n;
+    }
+    return { entries: this.cache.size, total, max };
+  }
+
   /** Every subscription, in no particular order. */
   all(): T[] {
     const out: T[] = [];

@@ -10,8 +10,8 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { TlsConfig } from '../options/tls.ts';
 
-/** Builds the secure context from the configured files; throws with nats-server's wording. */
-export function createSecureContext(cfg: TlsConfig): tls.SecureContext {
+/** Reads the configured certificate files into context options; throws with nats-server's wording. */
+export function secureContextOptions(cfg: TlsConfig): tls.SecureContextOptions {
   const read = (file: string, what: string): Buffer => {
     try {
       return readFileSync(file);
@@ -27,57 +27,68 @@ export function createSecureContext(cfg: TlsConfig): tls.SecureContext {
   if (cfg.cipherSuites.length > 0) options.ciphers = cfg.cipherSuites.join(':');
   if (cfg.curvePreferences.length > 0) options.ecdhCurve = cfg.curvePreferences.join(':');
   try {
-    return tls.createSecureContext(options);
+    tls.createSecureContext(options);
   } catch (err) {
     throw new Error(`error parsing X509 certificate/key pair: ${(err as Error).message}`);
   }
+  return options;
 }
 
-export type HandshakeFailure = 'timeout' | 'error' | 'not-pinned';
-
 /**
- * Runs the server side of the handshake on `socket`. Exactly one of the callbacks is
- * called; after a failure the caller closes `socket`.
+ * Runs server-side handshakes on sockets the server accepted itself (after a
+ * plain-text INFO, or first thing with handshake_first). A tls.Server that never
+ * listens does the work, because only tls.Server enforces requestCert and
+ * rejectUnauthorized (chain to ca_file, client-auth purpose) and the handshake timeout.
  */
-export function acceptTls(
-  socket: net.Socket,
-  context: tls.SecureContext,
-  cfg: TlsConfig,
-  onSecure: (secure: tls.TLSSocket) => void,
-  onFailure: (why: HandshakeFailure, detail: string) => void,
-): void {
-  const secure = new tls.TLSSocket(socket, {
-    isServer: true,
-    secureContext: context,
-    requestCert: cfg.verify,
-    rejectUnauthorized: cfg.verify && !cfg.insecure,
-  });
-  let settled = false;
-  const finish = (): boolean => {
-    if (settled) return false;
-    settled = true;
-    clearTimeout(timer);
-    return true;
-  };
-  const timer = setTimeout(() => {
-    if (!finish()) return;
-    // The caller may still write a plain-text -ERR on the socket before it closes it.
-    onFailure('timeout', 'TLS handshake timeout');
-  }, cfg.timeoutMs);
-  secure.once('secure', () => {
-    if (!finish()) return;
-    if (cfg.pinnedCerts.length > 0 && !isPinned(secure, cfg.pinnedCerts)) {
+export class TlsAcceptor {
+  private readonly server: tls.Server;
+  private readonly pinned: readonly string[];
+  private readonly pending = new Map<string, { onSecure: (secure: tls.TLSSocket) => void; onFailure: (detail: string) => void }>();
+
+  constructor(context: tls.SecureContextOptions, cfg: TlsConfig) {
+    this.pinned = cfg.pinnedCerts;
+    this.server = tls.createServer({
+      ...context,
+      requestCert: cfg.verify,
+      rejectUnauthorized: cfg.verify && !cfg.insecure,
+      handshakeTimeout: cfg.timeoutMs,
+    });
+    this.server.on('secureConnection', (secure: tls.TLSSocket) => {
+      const waiting = this.take(secure);
+      if (waiting === undefined) return;
+      if (this.pinned.length > 0 && !isPinned(secure, this.pinned)) {
+        secure.destroy();
+        waiting.onFailure('certificate not pinned');
+        return;
+      }
+      waiting.onSecure(secure);
+    });
+    this.server.on('tlsClientError', (err: Error, secure: tls.TLSSocket) => {
       secure.destroy();
-      onFailure('not-pinned', 'certificate not pinned');
-      return;
-    }
-    onSecure(secure);
-  });
-  secure.once('error', (err) => {
-    if (!finish()) return;
-    secure.destroy();
-    onFailure('error', err.message);
-  });
+      this.take(secure)?.onFailure(err.message);
+    });
+  }
+
+  /** Starts the handshake on `socket`; exactly one callback runs, unless the socket closes first. */
+  accept(socket: net.Socket, onSecure: (secure: tls.TLSSocket) => void, onFailure: (detail: string) => void): void {
+    const key = keyOf(socket);
+    this.pending.set(key, { onSecure, onFailure });
+    // A refused certificate (rejectUnauthorized) just closes the socket.
+    socket.once('close', () => this.pending.get(key) !== undefined && this.take(socket)?.onFailure('connection closed during the TLS handshake'));
+    this.server.emit('connection', socket);
+  }
+
+  private take(socket: net.Socket): { onSecure: (secure: tls.TLSSocket) => void; onFailure: (detail: string) => void } | undefined {
+    const key = keyOf(socket);
+    const waiting = this.pending.get(key);
+    this.pending.delete(key);
+    return waiting;
+  }
+}
+
+/** The TLS socket reports its underlying socket's peer, so the pair identifies a handshake. */
+function keyOf(socket: net.Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
 function isPinned(secure: tls.TLSSocket, pinned: readonly string[]): boolean {

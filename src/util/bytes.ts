@@ -30,10 +30,3 @@ export function writeDecimal(dst: Buffer, pos: number, value: number): number {
   return pos + digits;
 }
 
-/** Subjects are held as latin1 strings (one char per byte); this gives the text a person reads. */
-export function bytesToText(latin1: string): string {
-  for (let i = 0; i < latin1.length; i++) {
-    if (latin1.charCodeAt(i) > 0x7f) return Buffer.from(latin1, 'latin1').toString('utf8');
-  }
-  return latin1;
-}
