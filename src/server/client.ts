@@ -15,6 +15,7 @@ import '../util/buffer-natives.ts';
 import { ClosedState } from './closed-state.ts';
 import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
 import { decodeGoJson, INFO_SCHEMA } from './go-json.ts';
+import { SAMPLE_EVERY } from './activity.ts';
 import { isSharedReadBuffer, readIntoSharedBuffer } from './shared-read.ts';
 import { Subscription, type Subscriber } from './subscription.ts';
 import type { MatchResult } from '../sublist/sublist.ts';
@@ -134,6 +135,9 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
 
   /** Protocol tracing (-V), kept here: it guards work on the hot path. */
   private trace = false;
+
+  /** Publishes until the next one is sampled for the dashboard's busiest subjects. */
+  private sampleCountdown = SAMPLE_EVERY;
 
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
@@ -468,6 +472,10 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     if (this.trace) this.tracePub(p);
     this.inMsgs++;
     this.inBytes += size;
+    if (--this.sampleCountdown === 0) {
+      this.sampleCountdown = SAMPLE_EVERY;
+      this.server.activity.sample(account.name, subject, size);
+    }
     if (this.pedantic && !literal) this.sendErr(ErrText.InvalidPublishSubject);
 
     // Clients may not publish to gateway-routed reply subjects.
@@ -899,6 +907,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   private slowConsumer(reason: ClosedState): void {
     if (this.closed) return;
     this.server.slowConsumers++;
+    this.server.activity.slowConsumer({ cid: this.cid, name: this.opts.name, account: this.account.name, reason, time: new Date().toISOString() });
     this.server.logger.info(`${this.describe()} - Slow Consumer Detected: ${reason === ClosedState.SlowConsumerWriteDeadline ? 'WriteDeadline exceeded' : 'MaxPending exceeded'}`);
     this.close(reason, false);
   }

@@ -22,6 +22,7 @@ import type { OperatorConfig } from '../options/operator.ts';
 import { OwnedMessage } from '../protocol/message.ts';
 import { publish } from './delivery.ts';
 import { InternalClient } from './internal-client.ts';
+import { Activity } from './activity.ts';
 import tls from 'node:tls';
 import { secureContextOptions, TlsAcceptor } from '../transport/tls.ts';
 import type { TlsConfig } from '../options/tls.ts';
@@ -59,6 +60,8 @@ export class Server {
   private tlsContext: tls.SecureContextOptions | null;
   private tlsAcceptor: TlsAcceptor | null;
 
+  /** Sampled busiest subjects and recent slow consumers, for the dashboard. */
+  readonly activity = new Activity();
   /** A consumer found backed up while the current read was processed (see ClientConnection.stallFor). */
   congestedConsumer: ClientConnection | null = null;
 
