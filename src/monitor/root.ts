@@ -31,6 +31,7 @@ export function rootPage(): string {
 		a:hover { font-weight: 600; color: rgb(59 50 202) }
 		a.help { display:inline; font-weight: 600; color: rgb(59 50 202); font-size: 20px }
 		a.last { padding-bottom: 16px }
+		a.dashboard { display:inline-block; margin: 4px 0 18px 7px; padding: 8px 14px; border-radius: 8px; background: rgb(39 170 225); color: white; font-weight: 600 }
 		span.version { font-size: 14px; color: rgb(72 72 92) }
 	</style>
 	</head>
@@ -38,6 +39,7 @@ export function rootPage(): string {
 	<h1>Dialtone</h1>
 	<span class='version'>dialtone v${DIALTONE_VERSION}, speaking nats-server v${NATS_COMPAT_VERSION}</span>
 	<br/><br/>
+	<a href=./ui class=dashboard>Live dashboard &rarr;</a>
 ${links}
 	<a href=https://docs.nats.io/running-a-nats-service/nats_admin/monitoring class="help">Help</a>
 	</body>

@@ -6,6 +6,7 @@
 import { buildAccountStatz, buildAccountz } from './accountz.ts';
 import { buildGatewayz, buildHealthz, buildJsz, buildLeafz, buildRoutez } from './clusterz.ts';
 import { buildConnz, ConnState } from './connz.ts';
+import { DASHBOARD_ROUTES } from './dashboard/index.ts';
 import { jsonResponse, type MonitorHandler, type MonitorHttpServer } from './http.ts';
 import { buildMetrics, METRICS_CONTENT_TYPE } from './metrics.ts';
 import { decodeBool, decodeInt, decodeSubs, decodeUint64, MonitorError } from './query.ts';
@@ -149,6 +150,7 @@ export const DEFAULT_ROUTES: ReadonlyArray<readonly [string, MonitorHandler]> = 
   ['/jsz', jsz],
   ['/healthz', healthz],
   ['/metrics', metrics],
+  ...DASHBOARD_ROUTES,
 ];
 
 export function registerDefaultRoutes(http: MonitorHttpServer): void {

@@ -473,7 +473,8 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.inMsgs++;
     this.inBytes += size;
     if (--this.sampleCountdown === 0) {
-      this.sampleCountdown = SAMPLE_EVERY;
+      // A random gap (SAMPLE_EVERY on average) keeps a publisher cycling through subjects from aliasing.
+      this.sampleCountdown = 1 + Math.floor(Math.random() * (2 * SAMPLE_EVERY - 1));
       this.server.activity.sample(account.name, subject, size);
     }
     if (this.pedantic && !literal) this.sendErr(ErrText.InvalidPublishSubject);

@@ -56,7 +56,8 @@ test('a nats.js launcher style config run as `nats-server -c file` starts and wr
 
 test('launcher config with unquoted host:port listen and a bare http port also starts', async () => {
   const dir = tempDir();
-  const conf = writeConf(dir, 'listen.conf', `listen: 127.0.0.1:-1\nhttp: 8222\nports_file_dir: "${dir}"\n`);
+  // A bare port (a free one: monitoring is served now, and 8222 may be taken).
+  const conf = writeConf(dir, 'listen.conf', `listen: 127.0.0.1:-1\nhttp: ${await freePort()}\nports_file_dir: "${dir}"\n`);
   await withCli(['-c', conf], async (proc, logged) => {
     const ports = await readPortsFile(path.join(dir, `main_${proc.pid}.ports`));
     assert.deepEqual(ports.nats, [`nats://127.0.0.1:${logged}`]);
