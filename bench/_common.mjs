@@ -13,10 +13,13 @@ export function opt(name, def) {
   return i >= 0 ? Number(args[i + 1]) : def;
 }
 
+/** Dialtone's CLI: the build in dist/, or in $DIALTONE_DIST (a snapshot that a rebuild cannot disturb mid-run). */
+export const dialtoneMain = path.join(process.env.DIALTONE_DIST ?? path.join(root, 'dist'), 'cli/main.js');
+
 /** Each server as a command line listening on 127.0.0.1:port. */
 export const servers = [
   { name: 'nats-server', cmd: 'nats-server', args: (port) => ['-a', '127.0.0.1', '-p', String(port)] },
-  { name: 'dialtone', cmd: process.execPath, args: (port) => [path.join(root, 'dist/cli/main.js'), '-a', '127.0.0.1', '-p', String(port)] },
+  { name: 'dialtone', cmd: process.execPath, args: (port) => [dialtoneMain, '-a', '127.0.0.1', '-p', String(port)] },
 ];
 
 export function freePort() {

@@ -1,7 +1,7 @@
 import { Sublist, type SublistEntry } from '../sublist/sublist.ts';
 import { isSubsetMatch } from '../sublist/subject.ts';
 import type { ResponseType } from '../options/security.ts';
-import type { Subscription } from '../server/subscription.ts';
+import { Subscription, type Subscriber } from '../server/subscription.ts';
 
 export const GLOBAL_ACCOUNT = '$G';
 export const SYSTEM_ACCOUNT = '$SYS';
@@ -71,6 +71,9 @@ const RESPONSE_PREFIX = '_R_.';
 const REPLY_DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const RESPONSE_SWEEP_MS = 1000;
 
+/** Holds the account's interest in its responses; delivery through it does nothing (takeResponseRoute routes them). */
+const RESPONSE_INTEREST: Subscriber = { closed: false, permissions: null, writeMsg() {}, trackReply() {}, unsubscribe() {} };
+
 function randomToken(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += REPLY_DIGITS[Math.floor(Math.random() * 62)];
@@ -110,6 +113,8 @@ export class Account {
   serviceExports: ServiceExportInfo[] = [];
   /** Services this account imports, indexed by local subject. */
   serviceImports: Sublist<ServiceImport> | null = null;
+  /** The system account's services imported into every account (events/imports.ts): routed by subscriptions in `sublist`, listed here for /accountz. */
+  readonly systemImports: ServiceImport[] = [];
   /** Reply subjects handed to this account's responders, mapped back to the requester. */
   private responses: Map<string, ResponseRoute> | null = null;
   private responsePrefix = '';
@@ -148,7 +153,11 @@ export class Account {
    * import, routed back to `route.reply` in the importer.
    */
   newResponseRoute(route: Omit<ResponseRoute, 'expires' | 'thresholdMs'>, thresholdMs: number): string {
-    if (this.responsePrefix === '') this.responsePrefix = `${RESPONSE_PREFIX}${randomToken(6)}.`;
+    if (this.responsePrefix === '') {
+      this.responsePrefix = `${RESPONSE_PREFIX}${randomToken(6)}.`;
+      // As nats-server, one wildcard subscription covers every response: other servers learn of it as interest.
+      this.sublist.insert(new Subscription(RESPONSE_INTEREST, `${this.responsePrefix}>`, undefined, '_R_'));
+    }
     const reply = this.responsePrefix + randomToken(6);
     (this.responses ??= new Map()).set(reply, { ...route, thresholdMs, expires: Date.now() + thresholdMs });
     this.sweepTimer ??= setInterval(() => this.sweepResponses(), RESPONSE_SWEEP_MS);

@@ -53,6 +53,8 @@ export interface JwtAccountHooks {
   onExpired(account: Account): void;
   /** Called after an account's imports were (re)wired: its subscribers' shadows must follow. */
   onImportsChanged(account: Account): void;
+  /** Called when an account is first loaded from the resolver. */
+  onRegistered?(account: Account): void;
 }
 
 export function toPermissionsConfig(p: { pub?: { allow?: readonly string[]; deny?: readonly string[] }; sub?: { allow?: readonly string[]; deny?: readonly string[] }; resp?: { max: number; ttl: number } }): PermissionsConfig | undefined {
@@ -106,6 +108,7 @@ export class JwtAccounts {
     this.accounts.set(key, account);
     this.apply(account, v.value.claims, v.value.strictSigningKeyUsage);
     this.wireImports(account);
+    this.hooks.onRegistered?.(account);
     return account;
   }
 

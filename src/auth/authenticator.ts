@@ -110,7 +110,7 @@ export class Authenticator implements AuthService {
 
   /** Checks a client's CONNECT credentials; a Promise when a bcrypt hash must be compared. */
   authenticate(req: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
-    if (!this.required) return { account: this.globalAccount, permissions: null, user: '' };
+    if (!this.required) return { account: this.globalAccount, permissions: null, user: '', anonymous: true };
     const o = req.opts;
     if (this.nkeys.size > 0 && o.nkey !== '') {
       const user = this.nkeys.get(o.nkey);
@@ -131,7 +131,7 @@ export class Authenticator implements AuthService {
       }
     }
     if (user !== undefined) return settle(comparePassword(user.password ?? '', o.pass), grantFor(user));
-    const anonymous: AuthGrant = { account: this.globalAccount, permissions: null, user: o.user };
+    const anonymous: AuthGrant = { account: this.globalAccount, permissions: null, user: o.user, anonymous: true };
     if (this.token !== '') return settle(comparePassword(this.token, o.auth_token), anonymous);
     if (this.singleUser !== '') {
       if (this.singleUser !== o.user) return null;

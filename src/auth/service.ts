@@ -27,6 +27,8 @@ export interface AuthGrant {
   /** Per-user limits from a user JWT; -1 = none. */
   readonly maxSubscriptions?: number;
   readonly maxPayload?: number;
+  /** No configured user was matched (no auth, a token, the single user): nothing is registered with the account. */
+  readonly anonymous?: boolean;
 }
 
 export type AuthOutcome = AuthGrant | null;

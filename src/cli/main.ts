@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfigFile } from '../options/config.ts';
 import { defaultOptions, type ServerOptions } from '../options/options.ts';
 import { emptyTlsConfig } from '../options/tls.ts';
+import { applyClusterListen, emptyCluster, routesFromString } from '../options/cluster.ts';
 import { Server } from '../server/server.ts';
 import { MonitorStartError } from '../monitor/http.ts';
 import { NatsLogger } from '../util/logger.ts';
@@ -63,12 +64,6 @@ const FLAGS: FlagSpec[] = [
 
 /** Flags nats-server has whose feature this release lacks: refused, never ignored. */
 const NOT_YET: Record<string, string> = {
-  routes: 'clustering',
-  cluster: 'clustering',
-  cluster_advertise: 'clustering',
-  no_advertise: 'clustering',
-  connect_retries: 'clustering',
-  cluster_name: 'clustering',
   jetstream: 'JetStream',
   store_dir: 'JetStream',
   syslog: 'syslog logging',
@@ -117,7 +112,15 @@ TLS
     --tlsverify                      Enable TLS and verify client certificates
     --tlscacert <file>               CA that client certificates must chain to
 
-Not in this release (refused with a message): --routes, --cluster*, -js/--jetstream,
+Cluster
+    --cluster, --cluster_listen <url>  Route listener: nats://[user:pass@]host:port (-1 for any free port)
+    --routes <url,url>               Routes to solicit: nats-route://[user:pass@]host:port, comma separated
+    --cluster_name <name>            Cluster name (default: made up, or taken from a peer)
+    --cluster_advertise <host:port>  Route address to tell other servers
+    --no_advertise                   Do not tell clients about the other servers' URLs
+    --connect_retries <n>            Attempts to connect to a gossiped route (configured ones retry forever)
+
+Not in this release (refused with a message): -js/--jetstream,
 -sd/--store_dir, -s/--syslog, -r/--remote_syslog, --profile, --help_tls
 
 Other
@@ -205,6 +208,29 @@ function applyFlags(o: ServerOptions, flags: Map<string, FlagValue>): void {
     if (flags.get('tlsverify') === true) t.verify = true;
   }
   if (flags.get('VV') === true) o.trace = true;
+  applyClusterFlags(o, flags);
+}
+
+/** --cluster, --routes and the other cluster flags over the `cluster {}` block (opts.go overrideCluster). */
+function applyClusterFlags(o: ServerOptions, flags: Map<string, FlagValue>): void {
+  const keys = ['cluster', 'routes', 'cluster_name', 'cluster_advertise', 'no_advertise', 'connect_retries'];
+  if (!keys.some((k) => flags.has(k))) return;
+  const c = (o.cluster ??= emptyCluster());
+  const listen = flags.get('cluster');
+  if (typeof listen === 'string') {
+    // An empty --cluster turns clustering off.
+    if (listen === '') c.port = 0;
+    else applyClusterListen(c, listen);
+  }
+  const routes = flags.get('routes');
+  if (typeof routes === 'string') {
+    c.routes = routesFromString(routes);
+    if (routes !== '' && c.port === 0 && typeof listen !== 'string') throw new Error('solicited routes require cluster capabilities, e.g. --cluster');
+  }
+  if (flags.has('cluster_name')) c.name = String(flags.get('cluster_name'));
+  if (flags.has('cluster_advertise')) c.advertise = String(flags.get('cluster_advertise'));
+  if (flags.has('no_advertise')) c.noAdvertise = flags.get('no_advertise') === true;
+  if (flags.has('connect_retries')) c.connectRetries = Number(flags.get('connect_retries'));
 }
 
 function buildOptions(flags: Map<string, FlagValue>, configFile: string | undefined): { options: ServerOptions; warnings: string[] } {

@@ -156,7 +156,7 @@ function runtimeImports(account: Account): ExtImport[] {
     share: false,
     tracking: false,
   }));
-  for (const si of account.serviceImports?.all() ?? []) {
+  for (const si of [...(account.serviceImports?.all() ?? []), ...account.systemImports]) {
     let to = si.subject;
     try {
       to = si.toExporter(si.subject);

@@ -1,10 +1,11 @@
 /**
- * /routez, /gatewayz, /leafz, /jsz and /healthz. Dialtone has no clustering or
- * JetStream yet: these answer as a standalone nats-server 2.9 without them does, with
- * the same field names, so tools polling them keep working.
+ * /routez, /gatewayz, /leafz, /jsz and /healthz. Dialtone has routes but no gateways,
+ * leaf nodes or JetStream yet: those answer as a nats-server 2.9 without them does,
+ * with the same field names, so tools polling them keep working.
  */
 import type { Server } from '../server/server.ts';
-import { goTime } from './format.ts';
+import { clientSubDetail, type SubDetail } from './conninfo.ts';
+import { goRtt, goTime, uptime } from './format.ts';
 import { MonitorError } from './query.ts';
 
 /** monitor.go Routez. */
@@ -14,7 +15,30 @@ export interface Routez {
   import?: unknown;
   export?: unknown;
   num_routes: number;
-  routes: unknown[];
+  routes: RouteInfo[];
+}
+
+/** monitor.go RouteInfo. */
+export interface RouteInfo {
+  rid: number;
+  remote_id: string;
+  did_solicit: boolean;
+  is_configured: boolean;
+  ip: string;
+  port: number;
+  start: string;
+  last_activity: string;
+  rtt?: string | undefined;
+  uptime: string;
+  idle: string;
+  pending_size: number;
+  in_msgs: number;
+  out_msgs: number;
+  in_bytes: number;
+  out_bytes: number;
+  subscriptions: number;
+  subscriptions_list?: string[] | undefined;
+  subscriptions_list_detail?: SubDetail[] | undefined;
 }
 
 /** monitor.go RoutezOptions (JSON: subscriptions, subscriptions_detail). */
@@ -23,8 +47,35 @@ export interface RoutezOptions {
   subscriptionsDetail?: boolean;
 }
 
-export function buildRoutez(server: Server, _opts: RoutezOptions = {}): Routez {
-  return { server_id: server.serverId, now: goTime(Date.now()), num_routes: 0, routes: [] };
+export function buildRoutez(server: Server, opts: RoutezOptions = {}): Routez {
+  const now = Date.now();
+  const routes: RouteInfo[] = [];
+  for (const r of server.cluster?.remotes.values() ?? []) {
+    const subs = [...r.subs.values()];
+    const start = r.startTime.getTime();
+    routes.push({
+      rid: r.cid,
+      remote_id: r.remoteId,
+      did_solicit: r.didSolicit,
+      is_configured: r.explicit,
+      ip: r.host,
+      port: r.port,
+      start: goTime(start),
+      last_activity: goTime(r.lastActivity),
+      rtt: goRtt(r.rttMs),
+      uptime: uptime(now - start),
+      idle: uptime(now - r.lastActivity),
+      pending_size: r.pendingBytes,
+      in_msgs: r.inMsgs,
+      out_msgs: r.outMsgs,
+      in_bytes: r.inBytes,
+      out_bytes: r.outBytes,
+      subscriptions: subs.length,
+      subscriptions_list: subs.length > 0 && opts.subscriptions && !opts.subscriptionsDetail ? subs.map((s) => s.subject) : undefined,
+      subscriptions_list_detail: subs.length > 0 && opts.subscriptionsDetail ? subs.map((s) => clientSubDetail(s, r.cid)) : undefined,
+    });
+  }
+  return { server_id: server.serverId, now: goTime(now), num_routes: routes.length, routes };
 }
 
 /** monitor.go Gatewayz. */

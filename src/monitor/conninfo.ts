@@ -167,7 +167,7 @@ export function rawAuthUser(client: ClientConnection): string {
 }
 
 /** events.go issuerForClient: the signing key or account of an nkey or JWT user. */
-function issuerKey(client: ClientConnection): string {
+export function issuerKey(client: ClientConnection): string {
   if (client.userClaims !== null) return client.userClaims.iss;
   if (client.opts.nkey && client.user) return client.account.name;
   return '';

@@ -94,8 +94,8 @@ export function buildMetrics(server: Server): string {
     one('gnatsd_varz_start_time_seconds', 'gauge', 'Start time of the server, Unix seconds.', startMs / 1000),
     one('gnatsd_varz_max_connections', 'gauge', 'Configured max_connections.', server.options.maxConnections),
     one('gnatsd_varz_max_payload', 'gauge', 'Configured max_payload in bytes.', server.options.maxPayload),
-    one('gnatsd_varz_routes', 'gauge', 'Route connections.', 0),
-    one('gnatsd_varz_remotes', 'gauge', 'Remote servers.', 0),
+    one('gnatsd_varz_routes', 'gauge', 'Route connections.', server.cluster?.remotes.size ?? 0),
+    one('gnatsd_varz_remotes', 'gauge', 'Remote servers.', server.cluster?.remotes.size ?? 0),
     one('gnatsd_varz_leafnodes', 'gauge', 'Leaf node connections.', 0),
   ];
   const stats = [...server.accounts.values()].map((a) => accountStat(server, a));

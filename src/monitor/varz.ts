@@ -93,6 +93,14 @@ export function totalSubscriptions(server: Server): number {
   return n;
 }
 
+/** monitor.go ClusterOptsVarz: empty without clustering. */
+function clusterVarz(server: Server): Record<string, unknown> {
+  const c = server.cluster;
+  if (c === null) return {};
+  const routes = c.options.routes.map((r) => (r.host.includes(':') ? `[${r.host}]:${r.port}` : `${r.host}:${r.port}`));
+  return { name: c.name, addr: c.options.host, cluster_port: c.port, auth_timeout: c.authTimeoutMs / 1000, ...(routes.length > 0 ? { urls: routes } : {}), tls_timeout: DEFAULT_TLS_TIMEOUT_MS / 1000 };
+}
+
 export function buildVarz(server: Server): Varz {
   const o = server.options;
   const nowMs = Date.now();
@@ -117,7 +125,7 @@ export function buildVarz(server: Server): Varz {
     tls_required: tlsRequired || undefined,
     tls_verify: o.tls?.verify || undefined,
     ip: undefined,
-    connect_urls: undefined,
+    connect_urls: server.cluster !== null && server.cluster.connectUrls.length > 0 ? [...server.cluster.connectUrls] : undefined,
     ws_connect_urls: undefined,
     max_connections: o.maxConnections,
     max_subscriptions: o.maxSubscriptions || undefined,
@@ -131,7 +139,7 @@ export function buildVarz(server: Server): Varz {
     max_control_line: o.maxControlLine,
     max_payload: o.maxPayload,
     max_pending: o.maxPending,
-    cluster: {},
+    cluster: clusterVarz(server),
     gateway: {},
     leaf: {},
     mqtt: {},
@@ -148,8 +156,8 @@ export function buildVarz(server: Server): Varz {
     cpu: monitoring.cpuPercent(),
     connections: server.clients.size,
     total_connections: server.totalConnections,
-    routes: 0,
-    remotes: 0,
+    routes: server.cluster?.remotes.size ?? 0,
+    remotes: server.cluster?.remotes.size ?? 0,
     leafnodes: 0,
     in_msgs: traffic.inMsgs,
     out_msgs: traffic.outMsgs,

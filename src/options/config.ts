@@ -55,6 +55,24 @@ export interface ServerConfig {
   http_base_path?: string;
   no_system_account?: boolean;
   system_account?: string;
+  /** Routes to other servers: `{ name, listen: "127.0.0.1:-1", routes: ["nats-route://127.0.0.1:6222"], ... }`. */
+  cluster?: ClusterConfig;
+}
+
+/** The `cluster {}` block (nats-server's keys). */
+export interface ClusterConfig {
+  name?: string;
+  /** "host:port"; port -1 picks a free one. */
+  listen?: string;
+  host?: string;
+  port?: number;
+  /** Routes to solicit: "nats-route://[user:pass@]host:port". */
+  routes?: string[];
+  authorization?: { user?: string; password?: string; timeout?: number };
+  advertise?: string;
+  cluster_advertise?: string;
+  no_advertise?: boolean;
+  connect_retries?: number;
 }
 
 export interface LoadedOptions {

@@ -12,6 +12,7 @@ type Setter = (o: ServerOptions, value: ConfValue, ctx: Context) => void;
 import { parseAccounts, parseAuthorization, parseMappings } from './security.ts';
 import { checkSecurity } from './security-checks.ts';
 import { parseTls } from './tls.ts';
+import { parseCluster } from './cluster.ts';
 import { parseOperators, parsePreload, parseResolver, parseTrustedKeys, type OperatorConfig } from './operator.ts';
 
 /** The operator settings, created by the first operator-mode key seen. */
@@ -98,6 +99,7 @@ const SETTERS: Record<string, Setter> = {
   resolver: (o, v, ctx) => (operatorOf(o).resolver = parseResolver(v, ctx)),
   resolver_preload: (o, v, ctx) => (operatorOf(o).preload = parsePreload(v, ctx)),
   allow_non_tls: (o, v, ctx) => (o.allowNonTls = asBool(v, ctx)),
+  cluster: (o, v, ctx) => (o.cluster = parseCluster(v, ctx, o.cluster)),
   accounts: (o, v, ctx) => (o.accounts = parseAccounts(v, ctx)),
   no_auth_user: (o, v, ctx) => (o.noAuthUser = asString(v, ctx)),
   mappings: (o, v, ctx) => (o.mappings = parseMappings(v, ctx)),
@@ -118,7 +120,6 @@ const NOT_YET: Record<string, string> = {
   resolver_pinned_accounts: 'decentralized JWT auth',
   default_sentinel: 'decentralized JWT auth',
   ocsp: 'TLS',
-  cluster: 'clustering',
   gateway: 'super-clusters (gateways)',
   leafnodes: 'leaf nodes',
   leaf: 'leaf nodes',

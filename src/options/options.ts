@@ -1,6 +1,7 @@
 import type { AccountConfig, AuthorizationConfig, MappingConfig } from './security.ts';
 import type { TlsConfig } from './tls.ts';
 import type { OperatorConfig } from './operator.ts';
+import type { ClusterOptions } from './cluster.ts';
 
 /** The resolved server settings, with nats-server's defaults (server/const.go, opts.go). */
 export interface ServerOptions {
@@ -68,6 +69,9 @@ export interface ServerOptions {
   tls: TlsConfig | null;
   /** With TLS configured, also accept clients that do not upgrade. */
   allowNonTls: boolean;
+
+  /** `cluster {}`: routes to other servers; null = standalone. */
+  cluster: ClusterOptions | null;
 }
 
 /** The auth timeout in effect: as configured, else 2 s, or the TLS timeout plus 1 s with TLS. */
@@ -121,5 +125,6 @@ export function defaultOptions(): ServerOptions {
     operator: null,
     tls: null,
     allowNonTls: false,
+    cluster: null,
   };
 }

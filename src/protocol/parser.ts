@@ -38,19 +38,19 @@ export interface ClientProtocolHandler {
   onFirstOpNotConnect(): boolean;
 }
 
-const LF = 10;
-const CR = 13;
-const SP = 32;
-const TAB = 9;
+export const LF = 10;
+export const CR = 13;
+export const SP = 32;
+export const TAB = 9;
 
 const SPACE = Buffer.from(' ');
 /** How much of a new read is joined to a pending control line at a time. */
 const SPLIT_LINE_STEP = 1024;
 
-const INCOMPLETE = -1;
-const MISMATCH = -2;
+export const INCOMPLETE = -1;
+export const MISMATCH = -2;
 
-const Op = {
+export const Op = {
   Pub: 1,
   HPub: 2,
   Sub: 3,
@@ -61,11 +61,19 @@ const Op = {
   Info: 8,
   Ok: 9,
   Err: 10,
+  // Server-to-server ops (route-parser.ts).
+  RSub: 11,
+  RUnsub: 12,
+  RMsg: 13,
+  HMsg: 14,
+  LSub: 15,
+  LUnsub: 16,
+  LMsg: 17,
 } as const;
-type Op = (typeof Op)[keyof typeof Op];
+export type Op = (typeof Op)[keyof typeof Op];
 
 /** Matches the rest of an op name case-insensitively (`lower` holds lowercase codes). */
-function matchWord(buf: Buffer, i: number, n: number, lower: readonly number[]): number {
+export function matchWord(buf: Buffer, i: number, n: number, lower: readonly number[]): number {
   for (let k = 0; k < lower.length; k++, i++) {
     if (i >= n) return INCOMPLETE;
     if ((buf[i]! | 0x20) !== lower[k]) return MISMATCH;
@@ -73,7 +81,7 @@ function matchWord(buf: Buffer, i: number, n: number, lower: readonly number[]):
   return i;
 }
 
-const codes = (s: string): number[] => Array.from(s, (ch) => ch.charCodeAt(0));
+export const codes = (s: string): number[] => Array.from(s, (ch) => ch.charCodeAt(0));
 const W_UB = codes('ub');
 const W_B = codes('b');
 const W_NG = codes('ng');
@@ -98,7 +106,7 @@ export function parseSize(buf: Buffer, start: number, end: number): number {
 }
 
 /** Splits [start,end) on spaces and tabs (and CR/LF when `crlf`), into `out` as start/end pairs. */
-function splitArgs(buf: Buffer, start: number, end: number, out: number[], crlf: boolean): number {
+export function splitArgs(buf: Buffer, start: number, end: number, out: number[], crlf: boolean): number {
   let count = 0;
   let k = start;
   while (k < end) {
@@ -113,7 +121,7 @@ function splitArgs(buf: Buffer, start: number, end: number, out: number[], crlf:
       if (c === SP || c === TAB || (crlf && (c === CR || c === LF))) break;
       k++;
     }
-    if (count < 5) {
+    if (count * 2 < out.length) {
       out[count * 2] = ts;
       out[count * 2 + 1] = k;
     }
@@ -122,15 +130,23 @@ function splitArgs(buf: Buffer, start: number, end: number, out: number[], crlf:
   return count;
 }
 
-export class ClientParser {
+/** What every protocol handler answers: liveness and the errors that stop parsing. */
+export interface FrameHandler {
+  onPing(): void;
+  onPong(): void;
+  onParseError(kind: ParseError, detail: string): void;
+}
+
+/**
+ * Frame assembly shared by the client and route parsers: a frame that spans reads is
+ * kept (copied when the input buffer is reused) until it is complete, then handed to
+ * the subclass's `run`, which scans whole frames in one buffer.
+ */
+export abstract class FrameParser<H extends FrameHandler> {
   /** Arguments longer than this fail with 'maximum control line exceeded'. */
   maxControlLine = 4096;
-  /** PUB/HPUB sizes above this fail with 'Maximum Payload Violation'; -1 means no limit. */
+  /** Message sizes above this fail with 'Maximum Payload Violation'; -1 means no limit. */
   maxPayload = 1024 * 1024;
-  /** Whether the client negotiated headers; HPUB without it is a protocol violation. */
-  headers = false;
-  /** While auth is pending the first op must be CONNECT. */
-  connectRequired = false;
   /** Set by the handler when the connection closes: parsing stops at once. */
   stopped = false;
   /**
@@ -140,39 +156,43 @@ export class ClientParser {
   transientInput = false;
   /** Set by suspend(): input is held, not parsed, until resume(). */
   suspended = false;
-  private held: Buffer[] = [];
+  protected held: Buffer[] = [];
   /** The last frame the parser assembled from several reads (owned by the parser, not transient). */
   frameCopy: Buffer | null = null;
 
-  // The message being delivered to onPub: offsets into msgBuf.
+  // The message being delivered: offsets into msgBuf.
   msgBuf: Buffer = Buffer.alloc(0);
   msgSubjectStart = 0;
   msgSubjectEnd = 0;
   /** -1 when there is no reply subject. */
   msgReplyStart = -1;
   msgReplyEnd = -1;
-  /** Header length for HPUB, -1 for PUB. */
+  /** Header length for HPUB/HMSG, -1 without headers. */
   msgHeaderSize = -1;
   msgHeaderSizeStart = 0;
   msgHeaderSizeEnd = 0;
-  /** Total size (headers + payload) and the digits the client sent for it. */
+  /** Total size (headers + payload) and the digits the peer sent for it. */
   msgSize = 0;
   msgSizeStart = 0;
   msgSizeEnd = 0;
   msgPayloadStart = 0;
 
-  private readonly handler: ClientProtocolHandler;
+  protected readonly handler: H;
   /** A frame that started in an earlier read: its pieces, their length and, if known, its full length. */
   private pending: Buffer[] = [];
   private pendingLen = 0;
   private pendingNeed = -1;
   /** PING, PONG or +OK recognised, waiting for its LF in a later read. */
-  private skipOp: Op | 0 = 0;
-  private readonly args: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  protected skipOp: Op | 0 = 0;
+  protected readonly args: number[];
 
-  constructor(handler: ClientProtocolHandler) {
+  constructor(handler: H, maxArgs: number) {
     this.handler = handler;
+    this.args = Array.from({ length: maxArgs * 2 }, () => 0);
   }
+
+  /** Scans complete frames of `buf` from `i`, stashing an incomplete last one. */
+  protected abstract run(buf: Buffer, i: number): void;
 
   parse(chunk: Buffer): void {
     let i = 0;
@@ -225,7 +245,7 @@ export class ClientParser {
     if (i < chunk.length) this.run(chunk, i);
   }
 
-  /** Checks the CRLF that ends a pending PUB/HPUB, where it falls inside `chunk`. */
+  /** Checks the CRLF that ends a pending message, where it falls inside `chunk`. */
   private terminatorOk(chunk: Buffer): boolean {
     const cr = this.pendingNeed - 2 - this.pendingLen;
     if (cr >= 0 && cr < chunk.length && chunk[cr] !== CR) return false;
@@ -261,22 +281,54 @@ export class ClientParser {
     this.pendingNeed = -1;
   }
 
-  private stash(buf: Buffer, start: number, need: number): void {
+  /** Keeps buf[start..] for the next read; `need` is the whole frame's length when known, else -1. */
+  protected stash(buf: Buffer, start: number, need: number): void {
     const rest = buf.subarray(start);
     this.pending.push(this.transientInput && buf !== this.frameCopy ? Buffer.from(rest) : rest);
     this.pendingLen = buf.length - start;
     this.pendingNeed = need;
   }
 
-  private fail(kind: ParseError, detail: string): void {
+  /** Keeps an op name whose arguments have not arrived: the name and one space, not the run of blanks. */
+  protected stashOpName(buf: Buffer, start: number, opEnd: number): void {
+    this.stash(Buffer.concat([buf.subarray(start, opEnd), SPACE]), 0, -1);
+  }
+
+  protected fail(kind: ParseError, detail: string): void {
     this.stopped = true;
     this.resetPending();
     this.handler.onParseError(kind, detail);
   }
 
-  private dispatchSimple(op: Op | 0): void {
+  protected dispatchSimple(op: Op | 0): void {
     if (op === Op.Ping) this.handler.onPing();
     else if (op === Op.Pong) this.handler.onPong();
+  }
+
+  /**
+   * Handles PING, PONG and +OK from `j` (just after the op name): anything up to LF is
+   * ignored, as nats-server does. Returns the index after the LF, or -1 when the LF is
+   * in a later read (the op is then dispatched when it comes).
+   */
+  protected simpleOp(buf: Buffer, j: number, op: Op): number {
+    const lf = buf.indexOf(LF, j);
+    if (lf < 0) {
+      this.skipOp = op;
+      return -1;
+    }
+    this.dispatchSimple(op);
+    return lf + 1;
+  }
+}
+
+export class ClientParser extends FrameParser<ClientProtocolHandler> {
+  /** Whether the client negotiated headers; HPUB without it is a protocol violation. */
+  headers = false;
+  /** While auth is pending the first op must be CONNECT. */
+  connectRequired = false;
+
+  constructor(handler: ClientProtocolHandler) {
+    super(handler, 5);
   }
 
   /**
@@ -331,7 +383,7 @@ export class ClientParser {
     return payloadEnd + 2;
   }
 
-  private run(buf: Buffer, i: number): void {
+  protected override run(buf: Buffer, i: number): void {
     const n = buf.length;
     const h = this.handler;
     while (i < n) {
@@ -422,14 +474,9 @@ export class ClientParser {
       }
 
       if (op === Op.Ping || op === Op.Pong || op === Op.Ok) {
-        // Anything between the op name and LF is ignored, as nats-server does.
-        const lf = buf.indexOf(LF, j);
-        if (lf < 0) {
-          this.skipOp = op;
-          return;
-        }
-        this.dispatchSimple(op);
-        i = lf + 1;
+        const next = this.simpleOp(buf, j, op);
+        if (next < 0) return;
+        i = next;
         continue;
       }
 
@@ -449,7 +496,7 @@ export class ClientParser {
       while (j < n && (buf[j] === SP || buf[j] === TAB)) j++;
       if (j >= n) {
         // Keep the op and one space, not the run of blanks: those cannot grow memory.
-        this.stash(Buffer.concat([buf.subarray(start, opEnd), SPACE]), 0, -1);
+        this.stashOpName(buf, start, opEnd);
         return;
       }
       const argStart = j;

@@ -13,6 +13,7 @@ import { isValidLiteralSubject, tokenCount } from '../sublist/subject.ts';
 import { copyBytes, writeDecimal } from '../util/bytes.ts';
 import '../util/buffer-natives.ts';
 import { ClosedState } from './closed-state.ts';
+import { Connection } from './connection.ts';
 import { applyConnectJson, initialConnectOptions, type ConnectOptions } from './connect-options.ts';
 import { decodeGoJson, INFO_SCHEMA } from './go-json.ts';
 import { SAMPLE_EVERY } from './activity.ts';
@@ -30,41 +31,27 @@ import type { Server } from './server.ts';
 import { authTimeoutMs } from '../options/options.ts';
 
 const OK_PROTO = Buffer.from('+OK\r\n');
-const PING_PROTO = Buffer.from('PING\r\n');
 const PONG_PROTO = Buffer.from('PONG\r\n');
 
 /** Payloads up to this size are copied into the outbound buffer; larger ones are queued by reference. */
 const COPY_PAYLOAD_MAX = 16 * 1024;
-const MIN_SLAB = 512;
 const MAX_REMEMBERED_SUBJECT = 1024;
 /** Reply subjects tracked for allow_responses before pruning (nats-server's replyPermLimit). */
 const MAX_TRACKED_REPLIES = 4096;
-const MAX_SLAB = 64 * 1024;
 /** Longest fixed part of a MSG/HMSG line: "HMSG " + 3 spaces + two 10-digit sizes + CRLF. */
 const MSG_LINE_OVERHEAD = 5 + 3 + 20 + 2 + 2;
 /** First server PING after CONNECT comes sooner than ping_interval (firstClientPingInterval). */
 const FIRST_CLIENT_PING_MS = 2000;
-/** Even a busy connection gets a PING this often, to refresh its round-trip time. */
-const RTT_REFRESH_MS = 60 * 60 * 1000;
-/** Longest a producer's reading pauses, per read, for a backed-up consumer. */
-const FAST_PRODUCER_STALL_MS = 10;
 
 export interface ConnectionMeta {
   remoteAddress: string;
   remotePort: number;
 }
 
-export class ClientConnection implements ClientProtocolHandler, Subscriber {
-  readonly cid: number;
-  readonly server: Server;
-  /** The byte stream; after a TLS upgrade, the TLS socket over the accepted one. */
-  socket: Duplex;
+export class ClientConnection extends Connection implements ClientProtocolHandler, Subscriber {
   readonly parser: ClientParser;
   readonly host: string;
   readonly port: number;
-  readonly startTime = new Date();
-  /** performance.now() at accept: round-trip times need sub-millisecond precision. */
-  private readonly startedAt = performance.now();
   account: Account;
   readonly subs = new Map<string, Subscription>();
   opts: ConnectOptions = initialConnectOptions();
@@ -93,36 +80,8 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   headers = false;
   echo = true;
   connectReceived = false;
-  private firstPongSent = false;
-  closed = false;
-  closeReason: ClosedState | null = null;
-  lastActivity = Date.now();
-  rttMs = 0;
-
-  inMsgs = 0;
-  inBytes = 0;
-  outMsgs = 0;
-  outBytes = 0;
-
-  // Outbound: bytes are built in `slab` from `slabStart` to `slabPos`; sealed pieces wait in `segments`.
-  private slab: Buffer | null = null;
-  private slabStart = 0;
-  private slabPos = 0;
-  private slabSize = MIN_SLAB;
-  private segments: Buffer[] = [];
-  /** Bytes queued here and not yet handed to the socket. */
-  private queuedBytes = 0;
-  /** Outbound bytes beyond which this connection is a slow consumer (max_pending). */
-  private maxPending = 0;
-  /** Pending bytes beyond which producers writing to this connection are stalled (75% of max_pending). */
-  private stallThreshold = 0;
-  /** Bytes the socket still held after the last flush. */
-  private backlog = 0;
-  /** Producers waiting for this connection to drain. */
-  stalledProducers: ClientConnection[] = [];
-  private stallTimer: NodeJS.Timeout | null = null;
-  /** Already on the server's list of connections to flush this turn. */
-  flushPending = false;
+  /** Past the first PONG after CONNECT: from then on async INFOs (cluster URLs) are sent. */
+  firstPongSent = false;
 
   // The last published subject and its match, reused while the index is unchanged.
   private lastSubjectBytes = Buffer.allocUnsafe(64);
@@ -133,24 +92,13 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   private lastResult: MatchResult<Subscription> = { psubs: [], qsubs: [] };
   private lastGenid = -1;
 
-  /** Protocol tracing (-V), kept here: it guards work on the hot path. */
-  private trace = false;
-
   /** Publishes until the next one is sampled for the dashboard's busiest subjects. */
   private sampleCountdown = SAMPLE_EVERY;
 
-  private pingsOut = 0;
-  private pingTimer: NodeJS.Timeout | null = null;
-  /** When our last PING went out; 0 before the first. */
-  private rttStart = 0;
   private authTimer: NodeJS.Timeout | null = null;
-  private writeDeadlineTimer: NodeJS.Timeout | null = null;
-  private endTimer: NodeJS.Timeout | null = null;
 
   constructor(server: Server, cid: number, socket: Duplex, meta: ConnectionMeta, account: Account) {
-    this.server = server;
-    this.cid = cid;
-    this.socket = socket;
+    super(server, cid, socket);
     this.host = meta.remoteAddress;
     this.port = meta.remotePort;
     this.account = account;
@@ -161,12 +109,17 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
 
   /** Takes the server's current limits and trace setting (at start and on reload). */
   applySettings(): void {
-    const opts = this.server.options;
-    this.trace = this.server.logger.traceEnabled;
-    this.parser.maxControlLine = opts.maxControlLine;
+    this.applyOutboundSettings();
+    this.parser.maxControlLine = this.server.options.maxControlLine;
     this.applyPayloadLimits();
-    this.maxPending = opts.maxPending;
-    this.stallThreshold = Math.floor(opts.maxPending * 0.75);
+  }
+
+  protected override get transientInput(): boolean {
+    return this.parser.transientInput;
+  }
+
+  protected override get readingHeld(): boolean {
+    return this.parser.suspended;
   }
 
   /**
@@ -212,48 +165,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       if (!this.parser.transientInput) this.socket.pause();
       return false;
     }
-    const congested = this.server.congestedConsumer;
-    if (congested === null) return true;
-    this.server.congestedConsumer = null;
-    if (congested === this || congested.closed) return true;
-    this.stallFor(congested);
-    return false;
-  }
-
-  /**
-   * Stops reading from this producer until `consumer` drains, for at most
-   * FAST_PRODUCER_STALL_MS per read, as nats-server stalls fast producers: the
-   * consumer gets time to catch up, and one that cannot is still cut off by
-   * max_pending or write_deadline.
-   */
-  private stallFor(consumer: ClientConnection): void {
-    if (this.stallTimer !== null) return;
-    consumer.stalledProducers.push(this);
-    this.stallTimer = setTimeout(() => this.resumeReading(), FAST_PRODUCER_STALL_MS);
-    if (!this.parser.transientInput) this.socket.pause();
-  }
-
-  resumeReading(): void {
-    if (this.stallTimer === null) return;
-    clearTimeout(this.stallTimer);
-    this.stallTimer = null;
-    this.restartReading();
-  }
-
-  private restartReading(): void {
-    if (this.closed || this.parser.suspended) return;
-    // In shared-buffer mode a `false` from the read callback stopped the handle; read(0) restarts it.
-    if (this.parser.transientInput) this.socket.read(0);
-    else this.socket.resume();
-  }
-
-  private onDrain(): void {
-    this.backlog = 0;
-    this.clearWriteDeadline();
-    const producers = this.stalledProducers;
-    if (producers.length === 0) return;
-    this.stalledProducers = [];
-    for (const p of producers) p.resumeReading();
+    return this.afterRead();
   }
 
   private onSocketError(err: NodeJS.ErrnoException): void {
@@ -288,7 +200,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     };
   }
 
-  describe(): string {
+  override describe(): string {
     return `${this.host}:${this.port} - cid:${this.cid}`;
   }
 
@@ -339,6 +251,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
       return;
     }
     if (!this.bindAccount(grant)) return;
+    this.server.events?.clientConnected(this);
     if (opts.protocol < 0 || opts.protocol > 1) {
       this.sendErrAndClose(ErrText.InvalidClientProtocol, ClosedState.BadClientProtocolVersion);
       return;
@@ -367,6 +280,8 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.scheduleExpiry(grant.expiresAt ?? 0);
     const next = grant.account;
     if (next === this.account) {
+      // A configured user is registered with its account even when the connection is already there: nats-server announces the count again.
+      if (grant.anonymous !== true) this.server.events?.accountConnsChanged(next);
       this.applyPayloadLimits();
       return true;
     }
@@ -378,9 +293,11 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     }
     // A re-authentication into another account drops the old account's subscriptions.
     this.dropSubscriptions();
-    this.account.connections--;
+    const prev = this.account;
+    prev.connections--;
     this.account = next;
     next.connections++;
+    this.server.events?.clientMoved(prev, next);
     this.applyPayloadLimits();
     return true;
   }
@@ -620,11 +537,14 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     }
     this.enqueue(PONG_PROTO);
     // The first PONG after CONNECT (clients flush after connecting) is followed by an
-    // INFO when this client's max_payload is below the server's (account or user limits).
+    // INFO when this client's max_payload is below the server's (account or user limits),
+    // or when the cluster's client URLs changed since it connected.
     if (!this.firstPongSent && this.connectReceived) {
       this.firstPongSent = true;
       const maxPayload = this.parser.maxPayload;
-      if (this.opts.protocol >= 1 && maxPayload !== this.server.options.maxPayload) {
+      const cluster = this.server.cluster;
+      const urlsChanged = cluster !== null && cluster.connectUrlsUpdated >= this.startTime.getTime();
+      if (this.opts.protocol >= 1 && (maxPayload !== this.server.options.maxPayload || urlsChanged)) {
         this.enqueueString(this.server.clientInfoLine(this, { max_payload: maxPayload }));
       }
     }
@@ -632,8 +552,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
 
   onPong(): void {
     if (this.trace) this.traceIn('PONG');
-    this.pingsOut = 0;
-    if (this.rttStart > 0) this.rttMs = performance.now() - this.rttStart;
+    this.pongReceived();
   }
 
   /** Clients have no use for INFO, but one that nats-server could not decode closes them. */
@@ -792,120 +711,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
 
   // ---- outbound -------------------------------------------------------------------
 
-  /** Makes room for `n` contiguous bytes at `slabPos` and returns the buffer to write into. */
-  private reserve(n: number): Buffer {
-    const slab = this.slab;
-    if (slab !== null && slab.length - this.slabPos >= n) return slab;
-    this.seal();
-    const size = Math.max(n, this.slabSize);
-    if (this.slabSize < MAX_SLAB) this.slabSize *= 2;
-    const fresh = Buffer.allocUnsafe(size);
-    this.slab = fresh;
-    this.slabStart = 0;
-    this.slabPos = 0;
-    return fresh;
-  }
-
-  /** Moves the bytes built so far into the segment list. */
-  private seal(): void {
-    if (this.slab !== null && this.slabPos > this.slabStart) {
-      this.segments.push(this.slab.subarray(this.slabStart, this.slabPos));
-      this.slabStart = this.slabPos;
-    }
-  }
-
-  enqueue(bytes: Buffer): void {
-    if (this.closed) return;
-    const slab = this.reserve(bytes.length);
-    this.slabPos = copyBytes(slab, this.slabPos, bytes, 0, bytes.length);
-    this.queuedBytes += bytes.length;
-    this.afterEnqueue();
-  }
-
-  enqueueString(text: string): void {
-    if (this.closed) return;
-    const len = Buffer.byteLength(text);
-    const slab = this.reserve(len);
-    this.slabPos += slab.utf8Write(text, this.slabPos, len);
-    this.queuedBytes += len;
-    this.afterEnqueue();
-  }
-
-  /** Queues text whose characters are bytes (subjects and sids are kept as latin1 strings). */
-  enqueueLatin1(text: string): void {
-    if (this.closed) return;
-    const slab = this.reserve(text.length);
-    this.slabPos += slab.latin1Write(text, this.slabPos, text.length);
-    this.queuedBytes += text.length;
-    this.afterEnqueue();
-  }
-
-  private afterEnqueue(): void {
-    if (this.queuedBytes + this.backlog > this.stallThreshold) this.relieve();
-    if (!this.flushPending && !this.closed) {
-      this.flushPending = true;
-      this.server.scheduleFlush(this);
-    }
-  }
-
-  /**
-   * Called when this connection's pending bytes pass 75% of max_pending. The queued
-   * bytes go to the socket now: a consumer that keeps up takes them at once. What the
-   * socket still holds then decides: past max_pending the consumer is cut off, past
-   * the threshold the producer is stalled (see stallFor).
-   */
-  private relieve(): void {
-    if (this.queuedBytes > 0) this.flush();
-    if (this.closed) return;
-    if (this.backlog > this.maxPending) this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
-    else if (this.backlog > this.stallThreshold) this.server.congestedConsumer = this;
-  }
-
-  /** Hands everything queued to the socket in one write (or one corked batch). */
-  flush(): void {
-    this.flushPending = false;
-    if (this.queuedBytes === 0) return;
-    const socket = this.socket;
-    if (socket.destroyed) return;
-    let ok: boolean;
-    if (this.segments.length === 0) {
-      ok = socket.write(this.slab!.subarray(this.slabStart, this.slabPos));
-      this.slabStart = this.slabPos;
-    } else {
-      this.seal();
-      const segments = this.segments;
-      this.segments = [];
-      socket.cork();
-      ok = true;
-      for (const s of segments) ok = socket.write(s);
-      socket.uncork();
-    }
-    this.queuedBytes = 0;
-    this.backlog = socket.writableLength;
-    // A drained slab starts over so idle connections hold little memory.
-    if (this.slab !== null && this.slabPos > this.slab.length >> 1) this.slab = null;
-    if (!ok) {
-      if (socket.writableLength > this.maxPending) {
-        this.slowConsumer(ClosedState.SlowConsumerPendingBytes);
-        return;
-      }
-      if (this.writeDeadlineTimer === null && !this.closed) {
-        this.writeDeadlineTimer = setTimeout(() => {
-          this.writeDeadlineTimer = null;
-          if (this.socket.writableLength > 0) this.slowConsumer(ClosedState.SlowConsumerWriteDeadline);
-        }, this.server.options.writeDeadline);
-      }
-    }
-  }
-
-  private clearWriteDeadline(): void {
-    if (this.writeDeadlineTimer !== null) {
-      clearTimeout(this.writeDeadlineTimer);
-      this.writeDeadlineTimer = null;
-    }
-  }
-
-  private slowConsumer(reason: ClosedState): void {
+  protected override slowConsumer(reason: ClosedState): void {
     if (this.closed) return;
     this.server.slowConsumers++;
     this.server.activity.slowConsumer({ cid: this.cid, name: this.opts.name, account: this.account.name, reason, time: new Date().toISOString() });
@@ -925,15 +731,6 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.enqueue(OK_PROTO);
   }
 
-  // Trace lines in nats-server's format; built only when tracing is on.
-  private traceIn(op: string, arg?: string): void {
-    this.server.logger.trace(`${this.describe()} - <<- [${arg === undefined ? op : `${op} ${arg}`}]`);
-  }
-
-  private traceOut(op: string, arg?: string): void {
-    this.server.logger.trace(`${this.describe()} - ->> [${arg === undefined ? op : `${op} ${arg}`}]`);
-  }
-
   private tracePub(p: InboundMessage): void {
     const b = p.msgBuf;
     const reply = p.msgReplyStart >= 0 ? ` ${b.latin1Slice(p.msgReplyStart, p.msgReplyEnd)}` : '';
@@ -942,7 +739,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     this.server.logger.trace(`${this.describe()} - <<- MSG_PAYLOAD: [${JSON.stringify(b.toString('utf8', p.msgPayloadStart, p.msgPayloadStart + p.msgSize))}]`);
   }
 
-  sendErrAndClose(text: string, reason: ClosedState): void {
+  override sendErrAndClose(text: string, reason: ClosedState): void {
     this.sendErr(text);
     this.close(reason);
   }
@@ -950,6 +747,7 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
   private authViolation(): void {
     this.server.logger.error(`${this.describe()} - ${this.opts.user ? `Authorization Error - User "${this.opts.user}"` : 'Authorization Error'}`);
     this.sendErrAndClose(ErrText.AuthorizationViolation, ClosedState.AuthenticationViolation);
+    this.server.events?.authFailed(this);
   }
 
   private clearAuthTimer(): void {
@@ -959,77 +757,22 @@ export class ClientConnection implements ClientProtocolHandler, Subscriber {
     }
   }
 
-  private schedulePing(delayMs: number, jitter = false): void {
-    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
-    // The first PING after CONNECT is spread by up to 20% so reconnect storms do not align.
-    const delay = jitter ? delayMs + Math.floor(Math.random() * (delayMs / 5)) : delayMs;
-    this.pingTimer = setTimeout(() => this.onPingTimer(), delay);
-  }
-
-  private onPingTimer(): void {
-    this.pingTimer = null;
-    if (this.closed) return;
-    const interval = this.server.options.pingInterval;
-    const now = Date.now();
-    // Recent traffic proves the peer alive, unless a round trip is due to be measured.
-    const needRTT = this.rttStart === 0 || performance.now() - this.rttStart > RTT_REFRESH_MS;
-    if (needRTT || now - this.lastActivity >= interval) {
-      if (this.pingsOut + 1 > this.server.options.pingMax) {
-        this.server.logger.debug(`${this.describe()} - Stale Client Connection - Closing`);
-        this.sendErrAndClose(ErrText.StaleConnection, ClosedState.StaleConnection);
-        return;
-      }
-      this.pingsOut++;
-      this.rttStart = performance.now();
-      if (this.trace) this.traceOut('PING');
-      this.enqueue(PING_PROTO);
-    }
-    this.schedulePing(interval);
-  }
-
   /**
    * Closes the connection. Pending output (such as a final -ERR) is written first
    * unless `flushFirst` is false, as for a slow consumer whose backlog is dropped.
    */
-  close(reason: ClosedState, flushFirst = true): void {
+  override close(reason: ClosedState, flushFirst = true): void {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
     this.parser.stopped = true;
     this.clearAuthTimer();
-    this.clearWriteDeadline();
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
-    if (this.stallTimer !== null) {
-      clearTimeout(this.stallTimer);
-      this.stallTimer = null;
-    }
-    for (const p of this.stalledProducers) p.resumeReading();
-    this.stalledProducers = [];
-    if (this.pingTimer !== null) {
-      clearTimeout(this.pingTimer);
-      this.pingTimer = null;
-    }
+    this.closeTransport();
     // Deregistered first: monitoring snapshots the connection with its subscriptions.
     this.server.removeClient(this);
     this.dropSubscriptions();
-    const socket = this.socket;
-    if (flushFirst && !socket.destroyed) {
-      this.flush();
-      socket.end();
-      // Reading may be paused (a bcrypt check, a stall): resume it so the peer's FIN is seen.
-      if (this.parser.transientInput) socket.read(0);
-      else socket.resume();
-      // A peer that stops reading must not hold the socket open forever.
-      this.endTimer = setTimeout(() => socket.destroy(), Math.min(this.server.options.writeDeadline, 2000));
-      socket.once('close', () => {
-        if (this.endTimer !== null) clearTimeout(this.endTimer);
-        this.endTimer = null;
-      });
-    } else {
-      socket.destroy();
-    }
-    this.slab = null;
-    this.segments = [];
+    this.endSocket(flushFirst);
   }
 
 }

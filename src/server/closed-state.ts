@@ -20,5 +20,10 @@ export const ClosedState = {
   AuthenticationExpired: 'Authentication Expired',
   Revocation: 'Credentials Revoked',
   NoRespondersRequiresHeaders: 'No Responders Requires Headers',
+  // Routes.
+  WrongPort: 'Incorrect Port',
+  DuplicateRoute: 'Duplicate Route',
+  ClusterNameConflict: 'Cluster Name Conflict',
+  DuplicateServerName: 'Duplicate Server Name',
 } as const;
 export type ClosedState = (typeof ClosedState)[keyof typeof ClosedState];

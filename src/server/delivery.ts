@@ -31,12 +31,12 @@ export function deliver(origin: Origin | null, sub: Subscription, msg: InboundMe
       client.unsubscribe(sub);
       return false;
     }
-    send(client, sub, msg);
+    send(client, sub, msg, origin);
     if (n === sub.max) client.unsubscribe(sub);
     return true;
   }
   sub.delivered++;
-  send(client, sub, msg);
+  send(client, sub, msg, origin);
   return true;
 }
 
@@ -51,13 +51,40 @@ function deliverImported(origin: Origin | null, shadow: Subscription, msg: Inbou
   return deliver(origin, parent, OwnedMessage.readdress(msg, local, messageReply(msg)));
 }
 
-function send(client: Subscriber, sub: Subscription, msg: InboundMessage): void {
+function send(client: Subscriber, sub: Subscription, msg: InboundMessage, origin: Origin | null): void {
   if (msg.msgReplyStart >= 0 && client.permissions !== null && client.permissions.response !== null) client.trackReply(messageReply(msg));
-  client.writeMsg(sub, msg);
+  client.writeMsg(sub, msg, origin);
+}
+
+/** A subscriber that gathers what one message owes it and sends that once the message's delivery ends. */
+export interface Gatherer {
+  sendGathered(): void;
+}
+
+/** Gatherers waiting for the end of a delivery; nested deliveries (a handler publishing) stack above their caller's. */
+const gathering: Gatherer[] = [];
+/** gathering.length, kept as a number: deliverResult reads it twice per message, measured cheaper than the array's length. */
+let gathered = 0;
+
+/**
+ * Called by a subscriber the first time a message reaches it: it is told to send when
+ * the delivery ends. Routes use this to send one RMSG per message however many of
+ * their subscriptions (and queue groups) matched.
+ */
+export function gatherUntilDelivered(g: Gatherer): void {
+  gathering.push(g);
+  gathered++;
+}
+
+function sendGathered(mark: number): void {
+  for (let k = mark; k < gathering.length; k++) gathering[k]!.sendGathered();
+  gathering.length = mark;
+  gathered = mark;
 }
 
 /** Delivers to every plain subscription and one member of each queue group; returns the count. */
 export function deliverResult(origin: Origin | null, result: MatchResult<Subscription>, msg: InboundMessage): number {
+  const mark = gathered;
   let deliveries = 0;
   const psubs = result.psubs;
   for (let k = 0; k < psubs.length; k++) {
@@ -75,6 +102,7 @@ export function deliverResult(origin: Origin | null, result: MatchResult<Subscri
       }
     }
   }
+  if (gathered !== mark) sendGathered(mark);
   return deliveries;
 }
 
@@ -96,15 +124,21 @@ export function publish(origin: Origin | null, account: Account, subject: string
   return deliveries;
 }
 
-function crossAccounts(origin: Origin | null, account: Account, subject: string, msg: InboundMessage, hops: number): number {
-  let deliveries = 0;
-  // A response to a request that came in through a service import goes back to the requester.
+/**
+ * A response to a request that came in through a service import goes back to the
+ * requester's account; returns the deliveries there. Messages from other servers
+ * cross accounts only this way (they were imported where they were published).
+ */
+export function routeResponse(origin: Origin | null, account: Account, subject: string, msg: InboundMessage, hops = 0): number {
   const route = account.takeResponseRoute(subject, msg.msgSize === 0);
-  if (route !== undefined) {
-    route.onResponse?.(origin !== null && origin.clientInfo !== undefined ? (origin as ClientIdentity) : null);
-    const back = OwnedMessage.readdress(msg, route.reply, '');
-    deliveries += publish(null, route.importer, route.reply, back, undefined, hops + 1);
-  }
+  if (route === undefined) return 0;
+  route.onResponse?.(origin !== null && origin.clientInfo !== undefined ? (origin as ClientIdentity) : null);
+  const back = OwnedMessage.readdress(msg, route.reply, '');
+  return publish(null, route.importer, route.reply, back, undefined, hops + 1);
+}
+
+function crossAccounts(origin: Origin | null, account: Account, subject: string, msg: InboundMessage, hops: number): number {
+  let deliveries = routeResponse(origin, account, subject, msg, hops);
   if (account.serviceImports !== null) {
     const imports = account.serviceImports.match(subject).psubs;
     if (imports.length > 0) {

@@ -4,12 +4,15 @@
  * timed, and when its response passes an `io.nats.server.metric.v1.service_latency`
  * event is published to the subject in the exporting account.
  */
-import { randomBytes } from 'node:crypto';
 import type { Account, ClientIdentity, ServiceImport } from '../accounts/account.ts';
+import { Nuid } from '../events/subjects.ts';
+import { goTime, nanos } from '../monitor/format.ts';
 import { OwnedMessage, type InboundMessage } from '../protocol/message.ts';
 import { publish, type Origin } from './delivery.ts';
 
 const NANOS_PER_MS = 1_000_000;
+/** Event ids, NUIDs as nats-server's. */
+const ids = new Nuid();
 /** Headers that make a request sampled under `sampling: headers` (distributed tracing). */
 const TRACE_HEADERS = /^(uber-trace-id|traceparent|x-b3-sampled|x-b3-traceid|b3|x-ot-span-context)\s*:/im;
 
@@ -27,22 +30,27 @@ export function latencyTracker(origin: Origin | null, exporter: Account, im: Ser
   if (latency === undefined || !sampled(latency.sampling, msg)) return undefined;
   const startWall = Date.now();
   const start = performance.now();
-  const requestor = origin?.clientInfo?.(true) ?? {};
-  const requestorRtt = (origin?.rttMs ?? 0) * NANOS_PER_MS;
+  // Who asked, in detail only when the import shares it (accounts.go sendTrackingLatency).
+  const requestor = origin?.clientInfo?.(im.share) ?? {};
+  const requestorRtt = nanos(origin?.rttMs ?? 0);
   return (responder) => {
-    const elapsed = Math.round((performance.now() - start) * NANOS_PER_MS);
-    const responderRtt = (responder?.rttMs ?? 0) * NANOS_PER_MS;
+    const now = performance.now();
+    const responderInfo = responder?.clientInfo(true) ?? {};
+    const elapsed = nanos(now - start);
+    const responderRtt = nanos(responder?.rttMs ?? 0);
+    // The server's own share: what building this report took, once the responder's round trip is known (as nats-server counts it).
+    const system = responderRtt > 0 ? nanos(performance.now() - now) : 0;
     const event = {
       type: 'io.nats.server.metric.v1.service_latency',
-      id: randomBytes(16).toString('hex'),
-      timestamp: new Date().toISOString(),
+      id: ids.next(),
+      timestamp: goTime(Date.now()),
       status: 200,
       requestor,
-      responder: responder?.clientInfo(true) ?? {},
-      start: new Date(startWall - requestorRtt / NANOS_PER_MS).toISOString(),
+      responder: responderInfo,
+      start: goTime(startWall - requestorRtt / NANOS_PER_MS),
       service: Math.max(0, elapsed - responderRtt),
-      system: 0,
-      total: requestorRtt + elapsed,
+      system,
+      total: requestorRtt + elapsed + system,
     };
     const payload = Buffer.from(JSON.stringify(event));
     publish(null, exporter, latency.subject, new OwnedMessage(latency.subject, '', payload));

@@ -34,10 +34,14 @@ import type { Logger } from '../util/logger.ts';
 import { newServerId } from '../util/nkey.ts';
 import { DIALTONE_VERSION, NATS_COMPAT_VERSION } from '../version.ts';
 import { ClientConnection, type ConnectionMeta } from './client.ts';
+import type { Connection } from './connection.ts';
 import { ClosedState } from './closed-state.ts';
 import { MonitorState } from '../monitor/state.ts';
 import { MonitorHttpServer, MonitorStartError } from '../monitor/http.ts';
 import { registerDefaultRoutes } from '../monitor/routes.ts';
+import { goTime } from '../monitor/format.ts';
+import { SystemEvents } from '../events/system.ts';
+import { Cluster } from '../cluster/cluster.ts';
 
 /** nats-server's nonce: 11 random bytes, base64url without padding (15 characters). */
 const NONCE_BYTES = 11;
@@ -55,6 +59,10 @@ export class Server {
   readonly jwtAccounts: JwtAccounts | null = null;
   /** The server's own subscriber, for the requests it answers itself. */
   readonly internal = new InternalClient();
+  /** The system account's events and request services; null with no system account. */
+  readonly events: SystemEvents | null;
+  /** Routes to the other servers of the cluster; null unless `cluster` sets a port. */
+  readonly cluster: Cluster | null;
   /** Sequence number of $SYS messages the server sends. */
   private sysSeq = 0;
   private tlsContext: tls.SecureContextOptions | null;
@@ -63,7 +71,7 @@ export class Server {
   /** Sampled busiest subjects and recent slow consumers, for the dashboard. */
   readonly activity = new Activity();
   /** A consumer found backed up while the current read was processed (see ClientConnection.stallFor). */
-  congestedConsumer: ClientConnection | null = null;
+  congestedConsumer: Connection | null = null;
 
   /** Traffic of connections that have closed; live ones keep their own counts (see traffic()). */
   private closedTraffic = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
@@ -77,7 +85,7 @@ export class Server {
   private listener: net.Server | null = null;
   private boundPort = 0;
   private nextCid = 1;
-  private flushQueue: ClientConnection[] = [];
+  private flushQueue: Connection[] = [];
   private flushScheduled = false;
   private readonly flushAll = (): void => this.runFlushes();
   private lameDuck = false;
@@ -103,6 +111,8 @@ export class Server {
     }
     this.tlsContext = options.tls === null ? null : this.secureContext(options.tls);
     this.tlsAcceptor = options.tls === null || this.tlsContext === null ? null : new TlsAcceptor(this.tlsContext, options.tls);
+    this.events = this.systemAccount === null ? null : new SystemEvents(this, this.systemAccount);
+    this.cluster = options.cluster !== null && options.cluster.port !== 0 ? new Cluster(this, options.cluster) : null;
   }
 
   /** Operator mode: the resolver, the JWT account registry, and the $SYS claim requests. */
@@ -116,6 +126,10 @@ export class Server {
       onExpired: (account) => this.closeAccountClients(account, ErrText.AccountAuthenticationExpired, ClosedState.AuthenticationExpired),
       onImportsChanged: (account) => {
         for (const client of this.clients.values()) if (client.account === account) client.refreshShadows();
+      },
+      onRegistered: (account) => {
+        this.events?.registerAccount(account);
+        this.cluster?.watchAccount(account);
       },
     });
     if (this.systemAccount !== null) {
@@ -161,7 +175,7 @@ export class Server {
 
   /** The `server` object of $SYS messages (events.go ServerInfo). */
   serverInfo(): Record<string, unknown> {
-    return { name: this.name, host: this.options.host, id: this.serverId, ver: NATS_COMPAT_VERSION, seq: ++this.sysSeq, jetstream: false, time: new Date().toISOString() };
+    return { name: this.name, host: this.options.host, id: this.serverId, ...(this.cluster !== null ? { cluster: this.cluster.name } : {}), ver: NATS_COMPAT_VERSION, seq: ++this.sysSeq, jetstream: false, time: goTime(Date.now()) };
   }
 
   private secureContext(cfg: TlsConfig): tls.SecureContextOptions {
@@ -266,8 +280,17 @@ export class Server {
       listener.close();
       return;
     }
+    this.events?.start();
     log.info(`Listening for client connections on ${joinHostPort(o.host, this.boundPort)}`);
     log.info(`Server is ready`);
+    if (this.cluster !== null) {
+      try {
+        await this.cluster.start();
+      } catch (err) {
+        await this.shutdown();
+        throw err;
+      }
+    }
     this.writePortsFile();
   }
 
@@ -323,6 +346,11 @@ export class Server {
     return client;
   }
 
+  /** A fresh connection id; clients and routes share one sequence, as in nats-server. */
+  nextConnectionId(): number {
+    return this.nextCid++;
+  }
+
   /** Creates and registers a connection, or refuses it past max_connections (null). */
   private admit(socket: Duplex, meta: ConnectionMeta): ClientConnection | null {
     const cid = this.nextCid++;
@@ -345,6 +373,7 @@ export class Server {
     this.clients.set(cid, client);
     this.totalConnections++;
     client.account.connections++;
+    this.events?.accountConnsChanged(client.account);
     this.logger.debug(`${client.describe()} - Client connection created`);
     return client;
   }
@@ -370,6 +399,7 @@ export class Server {
       t.outBytes += client.outBytes;
       client.account.connections--;
       this.monitoring.clientClosed(client);
+      this.events?.clientClosed(client);
       this.logger.debug(`${client.describe()} - Client connection closed: ${client.closeReason ?? ''}`);
     }
   }
@@ -394,13 +424,15 @@ export class Server {
       client_id: client.cid,
       client_ip: client.host,
       ...(client.nonce ? { nonce: client.nonce } : {}),
+      ...(this.cluster !== null ? { cluster: this.cluster.name } : {}),
+      ...(this.cluster !== null && this.cluster.connectUrls.length > 0 ? { connect_urls: this.cluster.connectUrls } : {}),
       ...extra,
     };
     return `INFO ${JSON.stringify(info)} \r\n`;
   }
 
   /** Queues `client` to be flushed once the current event-loop turn's work is done. */
-  scheduleFlush(client: ClientConnection): void {
+  scheduleFlush(client: Connection): void {
     this.flushQueue.push(client);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -437,6 +469,7 @@ export class Server {
     for (const [key, name] of Object.entries(fixed) as [keyof typeof fixed, string][]) {
       if (next[key] !== prev[key]) throw new Error(`config reload not supported for ${name}: old=${String(prev[key])}, new=${String(next[key])}`);
     }
+    if (JSON.stringify(next.cluster) !== JSON.stringify(prev.cluster)) throw new Error('config reload not supported for Cluster: the cluster block changed');
     // Users and permissions reload; the shape of accounts (imports, exports, mappings) needs a restart.
     const shape = (o: ServerOptions): string => JSON.stringify([o.mappings, o.accounts.map((a) => ({ ...a, users: a.users.length, defaultPermissions: undefined }))]);
     if (shape(next) !== shape(prev)) throw new Error('config reload not supported for accounts: their imports, exports, mappings or limits changed');
@@ -467,6 +500,7 @@ export class Server {
     this.logger.info('Entering lame duck mode, stop accepting new clients');
     this.listener?.close();
     if (this.clients.size === 0) return this.shutdown();
+    this.cluster?.enterLameDuck();
     for (const client of this.clients.values()) {
       if (client.opts.protocol >= 1) client.enqueueString(this.clientInfoLine(client, { ldm: true }));
     }
@@ -499,8 +533,12 @@ export class Server {
     this.shutdownPromise = (async () => {
       this.logger.info('Initiating Shutdown...');
       if (this.lameDuckTimer !== null) clearTimeout(this.lameDuckTimer);
+      // The SHUTDOWN event goes out (and is flushed with the rest) before the connections close.
+      this.events?.shutdown();
       const listener = this.listener;
       this.listener = null;
+      // Routes go first, so that dropping the clients' subscriptions announces nothing.
+      await this.cluster?.close();
       const monitorClosed = this.monitorHttp?.close();
       const closed = listener?.listening ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
       const sockets: Promise<void>[] = [];
@@ -532,7 +570,8 @@ export class Server {
     const nats = listenerHosts(this.options.host).map((h) => `nats://${joinHostPort(h, this.boundPort)}`);
     const m = this.monitorHttp;
     const monitoring = m === null ? undefined : listenerHosts(this.options.httpHost || this.options.host).map((h) => `${m.scheme}://${joinHostPort(h, m.port)}`);
-    writeFileSync(file, JSON.stringify({ nats, monitoring }));
+    const cluster = this.cluster === null ? undefined : listenerHosts(this.cluster.options.host).map((h) => `nats://${joinHostPort(h, this.cluster!.port)}`);
+    writeFileSync(file, JSON.stringify({ nats, monitoring, cluster }));
     this.portsFile = file;
   }
 

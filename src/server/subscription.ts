@@ -1,5 +1,6 @@
 import type { Permissions } from '../auth/permissions.ts';
 import type { InboundMessage } from '../protocol/message.ts';
+import type { Origin } from './delivery.ts';
 import { subjectIsLiteral } from '../sublist/subject.ts';
 import type { SublistEntry } from '../sublist/sublist.ts';
 
@@ -8,7 +9,13 @@ export interface Subscriber {
   readonly closed: boolean;
   /** Filters deliveries to this subscriber (subscribe deny lists, allow_responses). */
   readonly permissions: Permissions | null;
-  writeMsg(sub: Subscription, msg: InboundMessage): void;
+  /** `origin` is the publisher (null for the server itself); connections ignore it, server-side subscribers may not. */
+  writeMsg(sub: Subscription, msg: InboundMessage, origin?: Origin | null): void;
+  /**
+   * False for a subscriber that acts for this server alone (the subscriptions behind
+   * service imports): other servers are not told of its interest and do not reach it.
+   */
+  readonly announced?: boolean;
   /** Records a reply subject this subscriber may answer once (allow_responses). */
   trackReply(reply: string): void;
   unsubscribe(sub: Subscription): void;

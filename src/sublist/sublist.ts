@@ -12,6 +12,14 @@ export interface SublistEntry {
   readonly subject: string;
   /** Queue group name, or undefined for a plain subscription. */
   readonly queue: string | undefined;
+  /** Queue members this entry stands for (a route's members on another server); absent = 1. */
+  readonly weight?: number;
+}
+
+/** Told of every entry added to or removed from a Sublist (interest propagation across routes). */
+export interface SublistObserver<T> {
+  inserted(entry: T): void;
+  removed(entry: T): void;
 }
 
 export interface MatchResult<T> {
@@ -55,6 +63,8 @@ export class Sublist<T extends SublistEntry> {
 
   /** Bumped by every insert and remove, so callers can keep their own match caches. */
   genid = 0;
+  /** Told of each insert and remove; null when nobody listens. */
+  observer: SublistObserver<T> | null = null;
 
   // Counters for /subsz.
   inserts = 0;
@@ -114,6 +124,7 @@ export class Sublist<T extends SublistEntry> {
     this.inserts++;
     this.genid++;
     this.invalidate(subject);
+    if (this.observer !== null) this.observer.inserted(sub);
     return true;
   }
 
@@ -152,7 +163,14 @@ export class Sublist<T extends SublistEntry> {
       else step.level.nodes.delete(step.token);
     }
     this.invalidate(sub.subject);
+    if (this.observer !== null) this.observer.removed(sub);
     return true;
+  }
+
+  /** A queue entry's weight changed: cached matches holding it are rebuilt. */
+  reweighed(sub: T): void {
+    this.genid++;
+    this.invalidate(sub.subject);
   }
 
   /** All subscriptions whose subject matches the literal `subject`. */
@@ -243,7 +261,10 @@ function addNode<T extends SublistEntry>(node: TrieNode<T>, psubs: T[], groups: 
       group = [];
       groups.set(name, group);
     }
-    for (const s of members) group.push(s);
+    for (const s of members) {
+      // A weighted entry appears once per member it stands for, so a uniform pick among the group is weighted.
+      for (let w = s.weight ?? 1; w > 0; w--) group.push(s);
+    }
   }
 }
 

@@ -141,8 +141,8 @@ test('a missing config file is an error', () => {
 test('nats-server keys that dialtone does not implement yet are refused, naming the key', () => {
   const dir = tempDir();
   const cases = [
-    ['cluster', 'cluster {\n  name: c1\n  listen: 127.0.0.1:-1\n}\n'],
-    ['cluster', 'cluster {}\n'],
+    ['gateway', 'gateway {\n  name: c1\n  listen: 127.0.0.1:-1\n}\n'],
+    ['leafnodes', 'leafnodes {}\n'],
     ['jetstream', `jetstream {\n  store_dir: "${dir}/js"\n}\n`],
     ['jetstream', 'jetstream: enabled\n'],
     ['gateway', 'gateway {\n  name: g\n}\n'],

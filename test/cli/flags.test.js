@@ -197,10 +197,8 @@ test('flags nats-server has but dialtone does not implement yet are refused with
     ['-js'],
     ['--jetstream'],
     ['-sd=/tmp/x'],
-    ['--routes', 'nats://127.0.0.1:6222'],
-    ['--cluster', 'nats://127.0.0.1:6222'],
-    ['--cluster_listen', 'nats://127.0.0.1:6222'],
-    ['--cluster_name', 'c1'],
+    ['--syslog'],
+    ['--profile', '6060'],
   ];
   for (const args of cases) {
     const r = runCli(['-a', '127.0.0.1', '-p', '-1', ...args]);

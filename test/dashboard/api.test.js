@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { buildDashboardActivity, decodeBytes } from '../../dist/monitor/dashboard/index.js';
 import { rawConnect } from '../support/raw.js';
 import { startDialtone, waitFor } from '../support/servers.js';
+import { SERVER_SUBSCRIPTIONS } from '../monitor/_helpers.js';
 
 async function get(url) {
   const res = await fetch(url);
@@ -198,6 +199,7 @@ test('buildDashboardActivity works without HTTP; decodeBytes turns byte strings 
     assert.deepEqual(act.subjects, []);
     assert.deepEqual(act.accounts, []);
     assert.equal(act.accounts_active, 0);
+    assert.equal(act.server_subscriptions, SERVER_SUBSCRIPTIONS, 'the server\'s own, left out of the rows');
   } finally {
     await srv.close();
   }

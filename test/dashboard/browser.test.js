@@ -137,6 +137,9 @@ test('the dashboard shows live connections, rates, charts, accounts, busiest sub
   assert.equal(accounts.ORDERS?.[1], '3', JSON.stringify(accounts));
   assert.equal(accounts.TELEMETRY?.[1], '1');
   assert.equal(accounts.ORDERS[2], '1', 'one subscription in ORDERS');
+  // The subscriptions tile counts the clients' too: the server's own ($SYS services, system imports) are left out.
+  const rowSubscriptions = Object.values(accounts).reduce((n, cells) => n + Number(cells[2]), 0);
+  assert.equal(await page.textContent('#v-subscriptions'), String(rowSubscriptions));
   assert.ok(parseCount(accounts.ORDERS[3]) > 0, `ORDERS msgs in ${accounts.ORDERS[3]}`);
   assert.ok(parseCount(accounts.ORDERS[4]) > 0, `ORDERS msgs out ${accounts.ORDERS[4]}`);
   assert.equal(parseCount(accounts.TELEMETRY[4]), 0, 'nothing delivered in TELEMETRY');

@@ -51,6 +51,12 @@ export function shapeDiff(a, b, path = '', ignore = new Set()) {
   return out;
 }
 
+/**
+ * The server's own subscriptions with the default system account, as nats-server 2.9.10
+ * counts them in /varz and /subsz: 40 services in $SYS and the 3 system imports of $G.
+ */
+export const SERVER_SUBSCRIPTIONS = 43;
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A raw connection that has sent CONNECT with `opts` and had it processed. */

@@ -242,7 +242,6 @@ test('startServer rejects clearly for an unknown key', async () => {
 
 test('startServer rejects clearly for a nats-server key that is not implemented yet', async () => {
   for (const [key, value] of [
-    ['cluster', { listen: '127.0.0.1:-1' }],
     ['jetstream', { store_dir: '/tmp/x' }],
     ['leafnodes', { listen: '127.0.0.1:-1' }],
     ['gateway', { name: 'g' }],

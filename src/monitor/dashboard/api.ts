@@ -3,6 +3,7 @@
  * object — the busiest subjects (sampled, see server/activity.ts), the recent slow
  * consumers, and one row per account with its connections, subscriptions and traffic.
  */
+import type { Account } from '../../accounts/account.ts';
 import type { Server } from '../../server/server.ts';
 import { SAMPLE_EVERY } from '../../server/activity.ts';
 import { buildAccountStatz } from '../accountz.ts';
@@ -36,6 +37,7 @@ export interface AccountRow {
   name: string;
   is_system?: boolean | undefined;
   connections: number;
+  /** Clients' subscriptions: the server's own ($SYS services, system imports) are left out. */
   subscriptions: number;
   /** What the account's clients published. */
   in_msgs: number;
@@ -57,9 +59,11 @@ export interface DashboardActivity {
   /** Newest first. */
   slow_consumers: SlowConsumerRow[];
   accounts_total: number;
+  /** The server's own subscriptions ($SYS services, system imports): in /varz's count, not clients'. */
+  server_subscriptions: number;
   /** Accounts with at least one client connection. */
   accounts_active: number;
-  /** Accounts with connections, subscriptions or traffic; most connections first. */
+  /** Accounts with connections, client subscriptions or traffic; most connections first. */
   accounts: AccountRow[];
 }
 
@@ -97,12 +101,15 @@ export function buildDashboardActivity(server: Server, options: ActivityOptions 
     bytes_per_sec: s.bytes * perSec,
   }));
 
+  const serverOwned = (account: Account): number => server.internal.count(account) + account.systemImports.length;
+  let serverSubscriptions = 0;
+  for (const account of server.accounts.values()) serverSubscriptions += serverOwned(account);
   const stats = buildAccountStatz(server, { includeUnused: true }).account_statz;
   const rows: AccountRow[] = [];
   let active = 0;
   for (const st of stats) {
     const account = server.accounts.get(st.acc);
-    const subscriptions = account?.sublist.count ?? 0;
+    const subscriptions = account === undefined ? 0 : account.sublist.count - serverOwned(account);
     if (st.conns > 0) active++;
     if (st.conns === 0 && subscriptions === 0 && st.received.msgs === 0 && st.sent.msgs === 0) continue;
     rows.push({
@@ -127,6 +134,7 @@ export function buildDashboardActivity(server: Server, options: ActivityOptions 
     subjects,
     slow_consumers: server.activity.slowConsumers().map((e) => ({ cid: e.cid, name: e.name ?? '', account: e.account, reason: e.reason, time: e.time })),
     accounts_total: server.accounts.size,
+    server_subscriptions: serverSubscriptions,
     accounts_active: active,
     accounts: rows.slice(0, MAX_ACCOUNT_ROWS),
   };

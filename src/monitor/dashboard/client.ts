@@ -50,6 +50,7 @@ export function dashboardMain(config: DashboardConfig): void {
     subjects: { subject: string; account: string; msgs: number; bytes: number; msgs_per_sec: number; bytes_per_sec: number }[];
     slow_consumers: { cid: number; name: string; account: string; reason: string; time: string }[];
     accounts_total: number;
+    server_subscriptions: number;
     accounts_active: number;
     accounts: {
       name: string;
@@ -416,7 +417,8 @@ export function dashboardMain(config: DashboardConfig): void {
     samples.push({
       t,
       connections: v.connections,
-      subscriptions: v.subscriptions,
+      // Clients' subscriptions: /varz also counts the server's own.
+      subscriptions: v.subscriptions - a.server_subscriptions,
       accounts: a.accounts_active,
       slow: v.slow_consumers,
       inMsgs: prev === null ? null : counterRate(prev.in_msgs, v.in_msgs, dt),
@@ -455,9 +457,9 @@ export function dashboardMain(config: DashboardConfig): void {
     setText('n-connections', formatCount(v.total_connections) + ' since start' + (v.max_connections > 0 ? ' · max ' + formatCount(v.max_connections) : ''));
     setText('v-accounts', formatCount(a.accounts_active));
     setText('n-accounts', 'with connections, of ' + formatCount(a.accounts_total));
-    setText('v-subscriptions', formatCount(v.subscriptions));
-    byId('v-subscriptions').title = String(v.subscriptions);
-    setText('n-subscriptions', v.connections > 0 ? formatCount(v.subscriptions / v.connections) + ' per connection' : 'no connections');
+    setText('v-subscriptions', formatCount(s.subscriptions));
+    byId('v-subscriptions').title = s.subscriptions + ' of clients, ' + a.server_subscriptions + ' more of the server (in /varz)';
+    setText('n-subscriptions', v.connections > 0 ? formatCount(s.subscriptions / v.connections) + ' per connection' : 'no connections');
     const r = (n: number | null): number => (n === null ? 0 : n);
     setText('v-msgs-in', formatMsgRate(r(s.inMsgs)));
     setText('v-msgs-out', formatMsgRate(r(s.outMsgs)));
