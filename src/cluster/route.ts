@@ -67,6 +67,8 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
   /** Reconnect on close even if accepted: set on the route kept when a duplicate was dropped. */
   retry = false;
   remoteId = '';
+  /** The peer's server_name, for STATSZ route stats. */
+  remoteName = '';
   /** Registered as the route to `remoteId` (a duplicate never is). */
   registered = false;
   /** The peer's client URLs, added to ours while this route is registered. */
@@ -255,6 +257,7 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
     this.infoReceived = true;
     this.headers = !this.server.options.noHeaderSupport && info.headers === true;
     this.remoteId = info.server_id;
+    this.remoteName = str(info.server_name);
     this.url ??= { url: `nats-route://${joinHostPort(str(info.host), num(info.port))}/`, host: str(info.host), port: num(info.port) };
     cluster.register(this, info);
   }

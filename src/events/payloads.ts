@@ -96,10 +96,19 @@ export interface ServerStats {
   sent: DataStats;
   received: DataStats;
   slow_consumers: number;
-  routes?: unknown[] | undefined;
+  routes?: RouteStat[] | undefined;
   gateways?: unknown[] | undefined;
   active_servers?: number | undefined;
   jetstream?: unknown;
+}
+
+/** events.go RouteStat: one route's traffic in STATSZ. */
+export interface RouteStat {
+  rid: number;
+  name?: string | undefined;
+  sent: DataStats;
+  received: DataStats;
+  pending: number;
 }
 
 /** events.go ServerStatsMsg: the STATSZ heartbeat and the PING reply. */
@@ -170,6 +179,10 @@ export function activeAccounts(server: Server): number {
 /** events.go sendStatsz: the server's totals. */
 export function serverStats(server: Server): ServerStats {
   const traffic = server.traffic();
+  const routes: RouteStat[] = [];
+  for (const r of server.cluster?.remotes.values() ?? []) {
+    routes.push({ rid: r.cid, name: orUndefined(r.remoteName), sent: { msgs: r.outMsgs, bytes: r.outBytes }, received: { msgs: r.inMsgs, bytes: r.inBytes }, pending: r.pendingBytes });
+  }
   return {
     start: goTime(server.startTime.getTime()),
     mem: process.memoryUsage.rss(),
@@ -182,7 +195,8 @@ export function serverStats(server: Server): ServerStats {
     sent: { msgs: traffic.outMsgs, bytes: traffic.outBytes },
     received: { msgs: traffic.inMsgs, bytes: traffic.inBytes },
     slow_consumers: server.slowConsumers,
-    // This server and no others: no routes or gateways yet.
-    active_servers: 1,
+    routes: routes.length > 0 ? routes : undefined,
+    // The servers this one knows of: itself and every route's peer (the mesh is full).
+    active_servers: routes.length + 1,
   };
 }
