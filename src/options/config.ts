@@ -91,6 +91,15 @@ export function loadConfigFile(file: string, base: ServerOptions = defaultOption
 /** Applies settings given in code (config-file key names) on top of `base`. */
 export function loadConfigObject(config: ServerConfig, base: ServerOptions = defaultOptions()): LoadedOptions {
   const options = { ...base };
-  const warnings = applyConfig(options, config as ConfMap);
+  const warnings = applyConfig(options, withoutUndefined(config) as ConfMap);
   return { options, warnings };
+}
+
+/** A key set to `undefined` in an object passed by code means "not set", as if absent from a file. */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+  return out;
 }

@@ -240,6 +240,16 @@ test('startServer rejects clearly for an unknown key', async () => {
   });
 });
 
+test('startServer treats keys set to undefined as not set, at any depth', async () => {
+  const srv = await startServer({ port: 0, max_payload: undefined, cluster: { name: 'c', listen: '127.0.0.1:-1', routes: undefined } });
+  try {
+    assert.equal(srv.server.options.maxPayload, 1024 * 1024);
+    assert.equal(srv.server.options.cluster.routes.length, 0);
+  } finally {
+    await srv.close();
+  }
+});
+
 test('startServer rejects clearly for a nats-server key that is not implemented yet', async () => {
   for (const [key, value] of [
     ['jetstream', { store_dir: '/tmp/x' }],
