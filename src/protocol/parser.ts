@@ -305,6 +305,69 @@ export abstract class FrameParser<H extends FrameHandler> {
     else if (op === Op.Pong) this.handler.onPong();
   }
 
+  /** Set by controlLine: the arguments [lineStart, lineEnd) and the index of the LF ending them. */
+  protected lineStart = 0;
+  protected lineEnd = 0;
+  protected lineLf = 0;
+
+  /**
+   * Reads the control line of `op`, whose name starts at `start` and ends at `j`.
+   * Returns false when the line is not complete yet (kept for the next read) or is bad
+   * (the parse failed); else sets lineStart, lineEnd and lineLf.
+   */
+  protected controlLine(buf: Buffer, start: number, j: number, op: Op): boolean {
+    const n = buf.length;
+    // Every op with arguments needs a space or tab after its name, except CONNECT and INFO.
+    const opEnd = j;
+    if (op !== Op.Connect && op !== Op.Info) {
+      if (j >= n) {
+        this.stash(buf, start, -1);
+        return false;
+      }
+      const sep = buf[j]!;
+      if (sep !== SP && sep !== TAB) {
+        this.fail(ParseError.UnknownOp, `missing space after op at byte ${j}`);
+        return false;
+      }
+    }
+    while (j < n && (buf[j] === SP || buf[j] === TAB)) j++;
+    if (j >= n) {
+      // Keep the op and one space, not the run of blanks: those cannot grow memory.
+      this.stashOpName(buf, start, opEnd);
+      return false;
+    }
+    const argStart = j;
+    // Find the end of the control line; a CR anywhere in it drops the byte before LF.
+    // As in nats-server, the first byte after the blanks belongs to the arguments
+    // even when it is a CR or LF.
+    let sawCR = false;
+    let lf = j + 1;
+    for (; lf < n; lf++) {
+      const c = buf[lf]!;
+      if (c === LF) break;
+      if (c === CR) sawCR = true;
+    }
+    if (lf >= n) {
+      // As nats-server, a CR seen so far is not counted against the limit.
+      const partial = n - argStart - (sawCR ? 1 : 0);
+      if (partial > this.maxControlLine) {
+        this.fail(ParseError.MaxControlLine, `partial line of ${partial} bytes`);
+        return false;
+      }
+      this.stash(buf, start, -1);
+      return false;
+    }
+    const argEnd = sawCR && lf > argStart ? lf - 1 : lf;
+    if (argEnd - argStart > this.maxControlLine) {
+      this.fail(ParseError.MaxControlLine, `line of ${argEnd - argStart} bytes`);
+      return false;
+    }
+    this.lineStart = argStart;
+    this.lineEnd = argEnd;
+    this.lineLf = lf;
+    return true;
+  }
+
   /**
    * Handles PING, PONG and +OK from `j` (just after the op name): anything up to LF is
    * ignored, as nats-server does. Returns the index after the LF, or -1 when the LF is
@@ -480,51 +543,10 @@ export class ClientParser extends FrameParser<ClientProtocolHandler> {
         continue;
       }
 
-      // Every other op needs a space or tab after its name, except CONNECT and INFO.
-      const opEnd = j;
-      if (op !== Op.Connect && op !== Op.Info) {
-        if (j >= n) {
-          this.stash(buf, start, -1);
-          return;
-        }
-        const sep = buf[j]!;
-        if (sep !== SP && sep !== TAB) {
-          this.fail(ParseError.UnknownOp, `missing space after op at byte ${j}`);
-          return;
-        }
-      }
-      while (j < n && (buf[j] === SP || buf[j] === TAB)) j++;
-      if (j >= n) {
-        // Keep the op and one space, not the run of blanks: those cannot grow memory.
-        this.stashOpName(buf, start, opEnd);
-        return;
-      }
-      const argStart = j;
-      // Find the end of the control line; a CR anywhere in it drops the byte before LF.
-      // As in nats-server, the first byte after the blanks belongs to the arguments
-      // even when it is a CR or LF.
-      let sawCR = false;
-      let lf = j + 1;
-      for (; lf < n; lf++) {
-        const c = buf[lf]!;
-        if (c === LF) break;
-        if (c === CR) sawCR = true;
-      }
-      if (lf >= n) {
-        // As nats-server, a CR seen so far is not counted against the limit.
-        const partial = n - argStart - (sawCR ? 1 : 0);
-        if (partial > this.maxControlLine) {
-          this.fail(ParseError.MaxControlLine, `partial line of ${partial} bytes`);
-          return;
-        }
-        this.stash(buf, start, -1);
-        return;
-      }
-      const argEnd = sawCR && lf > argStart ? lf - 1 : lf;
-      if (argEnd - argStart > this.maxControlLine) {
-        this.fail(ParseError.MaxControlLine, `line of ${argEnd - argStart} bytes`);
-        return;
-      }
+      if (!this.controlLine(buf, start, j, op)) return;
+      const argStart = this.lineStart;
+      const argEnd = this.lineEnd;
+      const lf = this.lineLf;
 
       switch (op) {
         case Op.Pub:

@@ -145,44 +145,10 @@ export class RouteParser extends FrameParser<RouteProtocolHandler> {
         i = next;
         continue;
       }
-      const opEnd = j;
-      if (op !== Op.Connect && op !== Op.Info) {
-        if (j >= n) {
-          this.stash(buf, start, -1);
-          return;
-        }
-        const sep = buf[j]!;
-        if (sep !== SP && sep !== TAB) {
-          this.fail(ParseError.UnknownOp, `missing space after op at byte ${j}`);
-          return;
-        }
-      }
-      while (j < n && (buf[j] === SP || buf[j] === TAB)) j++;
-      if (j >= n) {
-        this.stashOpName(buf, start, opEnd);
-        return;
-      }
-      const argStart = j;
-      let sawCR = false;
-      let lf = j + 1;
-      for (; lf < n; lf++) {
-        const c = buf[lf]!;
-        if (c === LF) break;
-        if (c === CR) sawCR = true;
-      }
-      if (lf >= n) {
-        if (n - argStart > this.maxControlLine) {
-          this.fail(ParseError.MaxControlLine, `partial line of ${n - argStart} bytes`);
-          return;
-        }
-        this.stash(buf, start, -1);
-        return;
-      }
-      const argEnd = sawCR && lf > argStart ? lf - 1 : lf;
-      if (argEnd - argStart > this.maxControlLine) {
-        this.fail(ParseError.MaxControlLine, `line of ${argEnd - argStart} bytes`);
-        return;
-      }
+      if (!this.controlLine(buf, start, j, op)) return;
+      const argStart = this.lineStart;
+      const argEnd = this.lineEnd;
+      const lf = this.lineLf;
       switch (op) {
         case Op.RMsg:
         case Op.HMsg:
