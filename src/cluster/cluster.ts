@@ -3,12 +3,15 @@
  * retried forever, gossiped ones a few times), the registry of routes by remote
  * server id with nats-server's duplicate resolution, gossip so that every server
  * connects to every other (a full mesh from one seed), interest announcements, and
- * the client URLs of the other servers that clients learn through INFO.
+ * the client URLs of the other servers that clients learn through INFO. With
+ * `tls`, every route is TLS from its first byte, both ways (route.go createRoute).
  */
 import dns from 'node:dns';
 import net from 'node:net';
 import os from 'node:os';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { Account } from '../accounts/account.ts';
 import { comparePassword, isBcryptHash, loadBcrypt } from '../auth/passwords.ts';
 import type { ClusterOptions, RouteUrl } from '../options/cluster.ts';
@@ -16,6 +19,7 @@ import { splitHostPort } from '../options/values.ts';
 import { goQuote } from '../protocol/errors.ts';
 import { ClosedState } from '../server/closed-state.ts';
 import { joinHostPort, type Server } from '../server/server.ts';
+import { certificateIdentities, isPinned, TlsAcceptor } from '../transport/tls.ts';
 import { NATS_COMPAT_VERSION } from '../version.ts';
 import { AccountInterest, type InterestSink } from './interest.ts';
 import { RouteConnection, type RouteInfo } from './route.ts';
@@ -32,6 +36,7 @@ const RECONNECT_JITTER_MS = 100;
 const CONNECT_ERROR_REPORTS = 3600;
 const DEFAULT_AUTH_TIMEOUT_MS = 2000;
 const NONCE_BYTES = 11;
+const TLS_INSECURE_WARNING = 'TLS certificate chain and hostname of solicited routes will not be verified. DO NOT USE IN PRODUCTION!';
 
 export class Cluster implements InterestSink {
   readonly server: Server;
@@ -63,12 +68,25 @@ export class Cluster implements InterestSink {
   private readonly dialing = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing = false;
+  /** The certificate files of `tls`, for both ends of a route; null without TLS. */
+  private readonly tlsContext: tls.SecureContextOptions | null;
+  private readonly tlsAcceptor: TlsAcceptor | null;
+  /**
+   * The first host name among the configured routes: the name a certificate must carry
+   * when a route is dialled by IP address, as gossiped ones are (route.go saveRouteTLSName).
+   */
+  private tlsName: string;
 
   constructor(server: Server, options: ClusterOptions) {
     this.server = server;
     this.options = options;
     this.dynamic = options.name === '';
     this.name = options.name || randomName();
+    const t = options.tls;
+    this.tlsContext = t === null ? null : server.secureContext(t);
+    // Routes always require and verify the peer's certificate, whatever `verify` and `insecure` say (opts.go getTLSConfig).
+    this.tlsAcceptor = t === null || this.tlsContext === null ? null : new TlsAcceptor(this.tlsContext, { ...t, verify: true, insecure: false });
+    this.tlsName = options.routes.find((r) => net.isIP(r.host) === 0)?.host ?? '';
     for (const account of server.accounts.values()) this.watchAccount(account);
   }
 
@@ -85,8 +103,10 @@ export class Cluster implements InterestSink {
     return this.options.username !== '';
   }
 
+  /** Configured, or a second more than the TLS handshake may take (opts.go getDefaultAuthTimeout). */
   get authTimeoutMs(): number {
-    return this.options.authTimeout > 0 ? this.options.authTimeout : DEFAULT_AUTH_TIMEOUT_MS;
+    if (this.options.authTimeout > 0) return this.options.authTimeout;
+    return this.options.tls !== null ? this.options.tls.timeoutMs + 1000 : DEFAULT_AUTH_TIMEOUT_MS;
   }
 
   // ---- start and stop --------------------------------------------------------------
@@ -120,6 +140,7 @@ export class Cluster implements InterestSink {
     listener.on('error', (err) => log.error(`Route listener error: ${err.message}`));
     this.boundPort = (listener.address() as net.AddressInfo).port;
     log.info(`Listening for route connections on ${joinHostPort(o.host, this.boundPort)}`);
+    if (o.tls?.insecure) log.warn(TLS_INSECURE_WARNING);
     this.ownUrls = this.clientUrls();
     for (const addrs of Object.values(os.networkInterfaces())) for (const a of addrs ?? []) this.selfAddresses.add(joinHostPort(a.address, this.boundPort));
     for (const url of o.routes) this.solicit(url, true, true, 0, '');
@@ -169,8 +190,67 @@ export class Cluster implements InterestSink {
   private createRoute(socket: net.Socket, peer: { host: string; port: number }, url: RouteUrl | null, explicit: boolean): void {
     const route = new RouteConnection(this, this.server.nextConnectionId(), socket, peer, url, explicit);
     this.routes.add(route);
-    route.start();
+    if (this.options.tls === null) this.startRoute(route, socket);
+    else this.secure(route, socket, url);
+  }
+
+  private startRoute(route: RouteConnection, socket: Duplex): void {
+    route.start(socket);
     if (!route.closed) this.server.logger.info(`${route.describe()} - Route connection created`);
+  }
+
+  /**
+   * The TLS handshake that opens a route, before any protocol: the accepting server
+   * is the TLS server and verifies the dialler's certificate, the dialler verifies the
+   * server's against ca_file and the route's host name (route.go createRoute,
+   * client.go doTLSHandshake). A failure closes the route, and a solicited one is
+   * retried as after any close.
+   */
+  private secure(route: RouteConnection, socket: net.Socket, url: RouteUrl | null): void {
+    const log = this.server.logger;
+    const cfg = this.options.tls!;
+    // The TLS socket reports the errors; this one must not throw them unheard.
+    socket.on('error', () => {});
+    const failed = (detail: string): void => {
+      if (route.closed) return;
+      log.error(`${route.describe()} - TLS route handshake error: ${detail}`);
+      route.close(ClosedState.TLSHandshakeError, false);
+    };
+    const done = (secure: tls.TLSSocket): void => {
+      if (log.debugEnabled) {
+        log.debug(`${route.describe()} - TLS handshake complete`);
+        log.debug(`${route.describe()} - TLS version ${secure.getProtocol()?.replace('TLSv', '')}, cipher suite ${secure.getCipher().standardName}`);
+      }
+      this.startRoute(route, secure);
+    };
+    if (url === null) {
+      log.debug(`${route.describe()} - Starting TLS route server handshake`);
+      this.tlsAcceptor!.accept(socket, done, failed);
+      return;
+    }
+    log.debug(`${route.describe()} - Starting TLS route client handshake`);
+    const name = net.isIP(url.host) !== 0 && this.tlsName !== '' ? this.tlsName : url.host;
+    // An IP address is checked against the certificate's IP SANs but is no SNI name (RFC 6066).
+    const secure = tls.connect({ ...this.tlsContext!, socket, host: name, ...(net.isIP(name) === 0 ? { servername: name } : {}), rejectUnauthorized: !cfg.insecure });
+    const timer = setTimeout(() => secure.destroy(new Error('TLS handshake timeout')), cfg.timeoutMs);
+    secure.once('close', () => clearTimeout(timer));
+    const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      // A saved name that the peer's certificate does not carry is dropped (nats-server issue 1256).
+      if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID' && name === this.tlsName) this.tlsName = '';
+      failed(err.message);
+    };
+    secure.once('error', onError);
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      secure.off('error', onError);
+      if (cfg.pinnedCerts.length > 0 && !isPinned(secure, cfg.pinnedCerts)) {
+        secure.destroy();
+        failed('certificate not pinned');
+        return;
+      }
+      done(secure);
+    });
   }
 
   /**
@@ -268,6 +348,8 @@ export class Cluster implements InterestSink {
       port: adv?.port ?? this.boundPort,
       headers: !o.noHeaderSupport,
       ...(this.authRequired ? { auth_required: true } : {}),
+      // A route's TLS always verifies the peer's certificate.
+      ...(this.options.tls !== null ? { tls_required: true, tls_verify: true } : {}),
       max_payload: o.maxPayload,
       ...(adv !== null ? { ip: `nats-route://${joinHostPort(adv.host, adv.port)}/` } : {}),
       ...(nonce ? { nonce: randomBytes(NONCE_BYTES).toString('base64url') } : {}),
@@ -295,7 +377,7 @@ export class Cluster implements InterestSink {
       pedantic: false,
       ...(url.user ? { user: url.user } : {}),
       ...(url.password ? { pass: url.password } : {}),
-      tls_required: false,
+      tls_required: this.options.tls !== null,
       headers: !this.server.options.noHeaderSupport,
       name: this.server.serverId,
       cluster: this.name,
@@ -303,8 +385,16 @@ export class Cluster implements InterestSink {
     };
   }
 
-  /** Checks an accepted route's credentials against `cluster { authorization }` (auth.go isRouterAuthorized). */
-  authorize(user: string, pass: string): boolean | Promise<boolean> {
+  /**
+   * Checks an accepted route's credentials against `cluster { authorization }`, or with
+   * verify_and_map its certificate's names against the cluster user (auth.go isRouterAuthorized).
+   */
+  authorize(user: string, pass: string, socket: Duplex): boolean | Promise<boolean> {
+    if (this.options.tls?.verifyAndMap && socket instanceof tls.TLSSocket) {
+      const id = certificateIdentities(socket);
+      const wanted = this.options.username;
+      return id !== null && wanted !== '' && [...id.emails, ...id.dnsNames, ...id.uris, id.subject].includes(wanted);
+    }
     if (!this.authRequired) return true;
     if (user !== this.options.username) return false;
     return comparePassword(this.options.password, pass);

@@ -9,6 +9,7 @@
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import type { Account } from '../accounts/account.ts';
 import { ErrText, errProto, goQuote } from '../protocol/errors.ts';
 import type { InboundMessage } from '../protocol/message.ts';
@@ -82,6 +83,8 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
   readonly echo = true;
 
   private infoReceived = false;
+  /** Serving; until then a TLS handshake may own the socket, which is destroyed on close, not ended. */
+  private started = false;
   private authTimer: NodeJS.Timeout | null = null;
 
   // The message being gathered for one RMSG (see writeMsg).
@@ -122,10 +125,19 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
     return `${this.host}:${this.port} - rid:${this.cid}`;
   }
 
-  /** Starts reading and sends the opening: CONNECT (when soliciting) and INFO. */
-  start(): void {
-    const socket = this.socket;
-    if (socket instanceof net.Socket && socket.readableLength === 0 && readIntoSharedBuffer(socket, (view) => this.onData(view))) {
+  /**
+   * Starts reading from `socket` (the TCP one, or the TLS socket over it) and sends the
+   * opening: CONNECT (when soliciting) and INFO.
+   */
+  start(socket: Duplex): void {
+    this.socket = socket;
+    this.started = true;
+    if (this.closed) {
+      // Closed while its TLS handshake was running.
+      socket.destroy();
+      return;
+    }
+    if (!(socket instanceof tls.TLSSocket) && socket instanceof net.Socket && socket.readableLength === 0 && readIntoSharedBuffer(socket, (view) => this.onData(view))) {
       this.parser.transientInput = true;
     } else {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -185,7 +197,7 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
       this.sendErrAndClose('attempted to connect to route port', ClosedState.WrongPort);
       return;
     }
-    const ok = this.cluster.authorize(str(proto.user), str(proto.pass));
+    const ok = this.cluster.authorize(str(proto.user), str(proto.pass), this.socket);
     if (ok instanceof Promise) {
       // A bcrypt comparison: hold further input until it is settled.
       this.parser.suspend();
@@ -557,7 +569,7 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
     this.closeTransport();
     this.server.logger.info(`${this.describe()} - Router connection closed: ${reason}`);
     this.removeRemoteSubs();
-    this.endSocket(flushFirst);
+    this.endSocket(flushFirst && this.started);
     this.cluster.routeClosed(this);
   }
 }

@@ -98,7 +98,16 @@ function clusterVarz(server: Server): Record<string, unknown> {
   const c = server.cluster;
   if (c === null) return {};
   const routes = c.options.routes.map((r) => (r.host.includes(':') ? `[${r.host}]:${r.port}` : `${r.host}:${r.port}`));
-  return { name: c.name, addr: c.options.host, cluster_port: c.port, auth_timeout: c.authTimeoutMs / 1000, ...(routes.length > 0 ? { urls: routes } : {}), tls_timeout: DEFAULT_TLS_TIMEOUT_MS / 1000 };
+  const t = c.options.tls;
+  return {
+    name: c.name,
+    addr: c.options.host,
+    cluster_port: c.port,
+    auth_timeout: c.authTimeoutMs / 1000,
+    ...(routes.length > 0 ? { urls: routes } : {}),
+    tls_timeout: (t?.timeoutMs ?? DEFAULT_TLS_TIMEOUT_MS) / 1000,
+    ...(t !== null ? { tls_required: true, tls_verify: true } : {}),
+  };
 }
 
 export function buildVarz(server: Server): Varz {

@@ -1,6 +1,7 @@
 /** The `cluster {}` block and the route URLs (opts.go parseCluster, RoutesFromStr, overrideCluster). */
 import type { ConfMap, ConfValue } from '../conf/index.ts';
 import { asBool, asInt, asString, fail, type Context } from './reader.ts';
+import { parseTls, type TlsConfig } from './tls.ts';
 import { splitHostPort } from './values.ts';
 
 /** A route to solicit: `nats-route://[user:pass@]host:port`. */
@@ -32,10 +33,12 @@ export interface ClusterOptions {
   noAdvertise: boolean;
   /** Attempts to connect to an implicit (gossiped) route before giving up; 0 = one. */
   connectRetries: number;
+  /** TLS on every route, both ways; null = plain TCP. */
+  tls: TlsConfig | null;
 }
 
 export function emptyCluster(): ClusterOptions {
-  return { name: '', host: '0.0.0.0', port: 0, routes: [], username: '', password: '', authTimeout: 0, advertise: '', noAdvertise: false, connectRetries: 0 };
+  return { name: '', host: '0.0.0.0', port: 0, routes: [], username: '', password: '', authTimeout: 0, advertise: '', noAdvertise: false, connectRetries: 0, tls: null };
 }
 
 /** Parses a route URL; null when it is not one. Schemes are not checked, as in nats-server. */
@@ -111,7 +114,6 @@ const LATER_KEYS: Record<string, string> = {
   compression: 'route compression (nats-server 2.10)',
   permissions: 'route permissions',
   connect_backoff: 'route connect backoff (nats-server 2.12)',
-  tls: 'TLS on routes',
   ping_interval: 'per-cluster ping intervals (nats-server 2.10)',
   ping_max: 'per-cluster ping intervals (nats-server 2.10)',
 };
@@ -184,6 +186,9 @@ export function parseCluster(v: ConfValue, ctx: Context, base: ClusterOptions | 
         break;
       case 'connect_retries':
         c.connectRetries = asInt(value, cc);
+        break;
+      case 'tls':
+        c.tls = parseTls(value, cc);
         break;
       default: {
         const later = LATER_KEYS[key];

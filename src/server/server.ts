@@ -178,7 +178,8 @@ export class Server {
     return { name: this.name, host: this.options.host, id: this.serverId, ...(this.cluster !== null ? { cluster: this.cluster.name } : {}), ver: NATS_COMPAT_VERSION, seq: ++this.sysSeq, jetstream: false, time: goTime(Date.now()) };
   }
 
-  private secureContext(cfg: TlsConfig): tls.SecureContextOptions {
+  /** The certificate files of a `tls {}` block (clients' or the cluster's) read; a config error names the block. */
+  secureContext(cfg: TlsConfig): tls.SecureContextOptions {
     try {
       return secureContextOptions(cfg);
     } catch (err) {
@@ -469,7 +470,9 @@ export class Server {
     for (const [key, name] of Object.entries(fixed) as [keyof typeof fixed, string][]) {
       if (next[key] !== prev[key]) throw new Error(`config reload not supported for ${name}: old=${String(prev[key])}, new=${String(next[key])}`);
     }
-    if (JSON.stringify(next.cluster) !== JSON.stringify(prev.cluster)) throw new Error('config reload not supported for Cluster: the cluster block changed');
+    // Where a tls block was written is no setting: moving it must not count as a change.
+    const clusterKey = (o: ServerOptions): string => JSON.stringify(o.cluster, (k, v: unknown) => (k === 'position' ? undefined : v));
+    if (clusterKey(next) !== clusterKey(prev)) throw new Error('config reload not supported for Cluster: the cluster block changed');
     // Users and permissions reload; the shape of accounts (imports, exports, mappings) needs a restart.
     const shape = (o: ServerOptions): string => JSON.stringify([o.mappings, o.accounts.map((a) => ({ ...a, users: a.users.length, defaultPermissions: undefined }))]);
     if (shape(next) !== shape(prev)) throw new Error('config reload not supported for accounts: their imports, exports, mappings or limits changed');
@@ -570,7 +573,8 @@ export class Server {
     const nats = listenerHosts(this.options.host).map((h) => `nats://${joinHostPort(h, this.boundPort)}`);
     const m = this.monitorHttp;
     const monitoring = m === null ? undefined : listenerHosts(this.options.httpHost || this.options.host).map((h) => `${m.scheme}://${joinHostPort(h, m.port)}`);
-    const cluster = this.cluster === null ? undefined : listenerHosts(this.cluster.options.host).map((h) => `nats://${joinHostPort(h, this.cluster!.port)}`);
+    const clusterScheme = this.cluster?.options.tls ? 'tls' : 'nats';
+    const cluster = this.cluster === null ? undefined : listenerHosts(this.cluster.options.host).map((h) => `${clusterScheme}://${joinHostPort(h, this.cluster!.port)}`);
     writeFileSync(file, JSON.stringify({ nats, monitoring, cluster }));
     this.portsFile = file;
   }

@@ -3,6 +3,7 @@
  * server-side handshake on the same socket (or the handshake first, with
  * handshake_first), client certificates verified against ca_file, pinned
  * certificates, and the identities in a client certificate for verify_and_map.
+ * Routes use the same pieces for their TLS-first handshakes (cluster/cluster.ts).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -64,8 +65,10 @@ export class TlsAcceptor {
       waiting.onSecure(secure);
     });
     this.server.on('tlsClientError', (err: Error, secure: tls.TLSSocket) => {
+      // Taken before destroy: a destroyed socket no longer reports the peer it is keyed by.
+      const waiting = this.take(secure);
       secure.destroy();
-      this.take(secure)?.onFailure(err.message);
+      waiting?.onFailure(err.message);
     });
   }
 
@@ -91,7 +94,8 @@ function keyOf(socket: net.Socket): string {
   return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
-function isPinned(secure: tls.TLSSocket, pinned: readonly string[]): boolean {
+/** True if the peer's certificate is one of the pinned ones (its SubjectPublicKeyInfo's SHA-256). */
+export function isPinned(secure: tls.TLSSocket, pinned: readonly string[]): boolean {
   const raw = secure.getPeerCertificate().raw;
   if (!raw) return false;
   const spki = new X509Certificate(raw).publicKey.export({ type: 'spki', format: 'der' });

@@ -1,5 +1,5 @@
 // The `cluster {}` block: what it accepts, what it refuses (features of later
-// nats-server releases, TLS on routes) with the key named, and reload.
+// nats-server releases) with the key named, and reload. Route TLS: tls.test.js.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,8 +33,8 @@ test('a cluster block as nats-server documents it', () => {
   assert.equal(c.advertise, '10.0.0.1:7244');
 });
 
-test('keys of later nats-server releases, and TLS on routes, are refused by name', () => {
-  for (const [key, value] of [['pool_size', 3], ['compression', 'accept'], ['accounts', ['A']], ['tls', { cert_file: 'x' }]]) {
+test('keys of later nats-server releases are refused by name', () => {
+  for (const [key, value] of [['pool_size', 3], ['compression', 'accept'], ['accounts', ['A']]]) {
     assert.throws(() => load({ listen: '127.0.0.1:-1', [key]: value }), (e) => e.message.includes(`"${key}"`) && /not supported yet/.test(e.message), key);
   }
   assert.throws(() => load({ authorization: { users: [{ user: 'a', password: 'b' }] } }), /Cluster authorization does not allow multiple users/);

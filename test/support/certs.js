@@ -28,3 +28,17 @@ export function makeCertificates() {
   const dnClient = issue(dir, 'client-dn', '/C=US/O=Dialtone/OU=Testing/CN=carol', 'extendedKeyUsage=clientAuth\n');
   return { dir, ca: path.join(dir, 'ca.pem'), server, emailClient, dnsClient, dnClient };
 }
+
+/**
+ * Certificates for TLS routes, where every server is both TLS server and TLS client:
+ * a CA and node certificates for 127.0.0.1/localhost usable both ways; `other` names a
+ * different host (for verify_and_map); `named` carries the name localhost and no IP address.
+ */
+export function makeRouteCertificates() {
+  const dir = tempDir('dialtone-route-certs-');
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Dialtone Route CA'], dir);
+  const node = issue(dir, 'node', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  const other = issue(dir, 'other', '/CN=other', 'subjectAltName=DNS:other.example,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  const named = issue(dir, 'named', '/CN=localhost', 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  return { dir, ca: path.join(dir, 'ca.pem'), node, other, named };
+}
