@@ -6,6 +6,7 @@
  * the client URLs of the other servers that clients learn through INFO. With
  * `tls`, every route is TLS from its first byte, both ways (route.go createRoute).
  */
+import { listenOn } from '../util/listen.ts';
 import dns from 'node:dns';
 import net from 'node:net';
 import os from 'node:os';
@@ -121,13 +122,7 @@ export class Cluster implements InterestSink {
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     try {
-      await new Promise<void>((resolve, reject) => {
-        listener.once('error', reject);
-        listener.listen({ host: o.host, port: o.port < 0 ? 0 : o.port }, () => {
-          listener.off('error', reject);
-          resolve();
-        });
-      });
+      this.boundPort = await listenOn(listener, o.host, o.port);
     } catch (err) {
       this.listener = null;
       throw new Error(`Error listening on router port: ${o.port} - ${(err as Error).message}`);
@@ -138,7 +133,6 @@ export class Cluster implements InterestSink {
       return;
     }
     listener.on('error', (err) => log.error(`Route listener error: ${err.message}`));
-    this.boundPort = (listener.address() as net.AddressInfo).port;
     log.info(`Listening for route connections on ${joinHostPort(o.host, this.boundPort)}`);
     if (o.tls?.insecure) log.warn(TLS_INSECURE_WARNING);
     this.ownUrls = this.clientUrls();

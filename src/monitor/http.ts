@@ -4,6 +4,7 @@
  * socket on shutdown. Handlers are looked up per request, so endpoints can be added
  * (or "/" replaced) at any time with `route()`.
  */
+import { listenOn } from '../util/listen.ts';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -142,15 +143,10 @@ export class MonitorHttpServer {
   /** Binds the listener; resolves with the port (a free one for 0 or -1). */
   listen(): Promise<number> {
     const { host, port } = this.options;
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.listener.once('error', onError);
-      this.listener.listen({ host, port: port < 0 ? 0 : port }, () => {
-        this.listener.off('error', onError);
-        this.listener.on('error', (err) => this.server.logger.error(`monitoring: ${err.message}`));
-        this.boundPort = (this.listener.address() as net.AddressInfo).port;
-        resolve(this.boundPort);
-      });
+    return listenOn(this.listener, host, port).then((bound) => {
+      this.listener.on('error', (err) => this.server.logger.error(`monitoring: ${err.message}`));
+      this.boundPort = bound;
+      return bound;
     });
   }
 

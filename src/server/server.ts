@@ -3,6 +3,7 @@
  * per-turn flush of their outbound buffers. It takes any byte duplex through
  * `acceptConnection`, so TCP, TLS and WebSocket all feed the same connection code.
  */
+import { listenOn } from '../util/listen.ts';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -262,20 +263,13 @@ export class Server {
     const listener = net.createServer({ noDelay: true }, (socket) => this.acceptSocket(socket));
     this.listener = listener;
     try {
-      await new Promise<void>((resolve, reject) => {
-        listener.once('error', reject);
-        listener.listen({ host: o.host, port: o.port < 0 ? 0 : o.port }, () => {
-          listener.off('error', reject);
-          resolve();
-        });
-      });
+      this.boundPort = await listenOn(listener, o.host, o.port);
     } catch (err) {
       await this.monitorHttp?.close();
       this.monitorHttp = null;
       throw err;
     }
     listener.on('error', (err) => log.error(`Client listener error: ${err.message}`));
-    this.boundPort = (listener.address() as net.AddressInfo).port;
     if (this.shutdownPromise !== null) {
       // Shut down while the listener was opening.
       listener.close();
