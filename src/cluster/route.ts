@@ -85,7 +85,6 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
   private infoReceived = false;
   /** Serving; until then a TLS handshake may own the socket, which is destroyed on close, not ended. */
   private started = false;
-  private authTimer: NodeJS.Timeout | null = null;
 
   // The message being gathered for one RMSG (see writeMsg).
   private gatherMsg: InboundMessage | null = null;
@@ -157,11 +156,13 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
       this.server.logger.debug(`${this.describe()} - Route connect msg sent`);
     } else if (cluster.authRequired) {
       this.parser.connectRequired = true;
-      this.authTimer = setTimeout(() => this.sendErrAndClose(ErrText.AuthenticationTimeout, ClosedState.AuthenticationTimeout), cluster.authTimeoutMs);
+      this.startAuthTimer(cluster.authTimeoutMs);
     }
     this.enqueueString(cluster.infoLine(true));
     this.flush();
-    this.schedulePing(Math.min(this.server.options.pingInterval, FIRST_ROUTE_PING_MS), true);
+    // As nats-server's setFirstPingTimer: the first PING comes sooner unless disable_short_first_ping.
+    const interval = this.server.options.pingInterval;
+    this.schedulePing(this.server.options.disableShortFirstPing ? interval : Math.min(interval, FIRST_ROUTE_PING_MS), true);
   }
 
   private onData(chunk: Buffer): boolean {
@@ -550,13 +551,6 @@ export class RouteConnection extends Connection implements RouteProtocolHandler,
     this.server.slowConsumers++;
     this.server.logger.info(`${this.describe()} - Slow Consumer Detected: ${reason === ClosedState.SlowConsumerWriteDeadline ? 'WriteDeadline exceeded' : 'MaxPending exceeded'}`);
     this.close(reason, false);
-  }
-
-  private clearAuthTimer(): void {
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
   }
 
   override close(reason: ClosedState, flushFirst = true): void {

@@ -2,6 +2,7 @@
  * /subsz and /subscriptionsz (monitor.go Subsz): subject index statistics summed over
  * the accounts (sublist.go SublistStats.add), and optionally the subscriptions.
  */
+import { RouteSubscription } from '../cluster/route-subscription.ts';
 import type { Account } from '../accounts/account.ts';
 import { ClientConnection } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
@@ -114,6 +115,8 @@ export function buildSubsz(server: Server, opts: SubszOptions = {}): Subsz {
     acc.add(account.sublist);
     if (!detail) continue;
     for (const sub of account.sublist.all()) {
+      // Only this server's own subscriptions are listed (sublist.go localSubs), not other servers' interest.
+      if (sub instanceof RouteSubscription) continue;
       if (test !== '' && !subjectMatches(test, sub.subject)) continue;
       details.push(subDetail(sub, account));
     }

@@ -95,7 +95,6 @@ export class ClientConnection extends Connection implements ClientProtocolHandle
   /** Publishes until the next one is sampled for the dashboard's busiest subjects. */
   private sampleCountdown = SAMPLE_EVERY;
 
-  private authTimer: NodeJS.Timeout | null = null;
 
   constructor(server: Server, cid: number, socket: Duplex, meta: ConnectionMeta, account: Account) {
     super(server, cid, socket);
@@ -151,7 +150,7 @@ export class ClientConnection extends Connection implements ClientProtocolHandle
       this.flush();
     }
     if (this.server.auth.required) {
-      this.authTimer = setTimeout(() => this.sendErrAndClose(ErrText.AuthenticationTimeout, ClosedState.AuthenticationTimeout), authTimeoutMs(this.server.options));
+      this.startAuthTimer(authTimeoutMs(this.server.options));
     }
     this.schedulePing(this.server.options.pingInterval);
   }
@@ -748,13 +747,6 @@ export class ClientConnection extends Connection implements ClientProtocolHandle
     this.server.logger.error(`${this.describe()} - ${this.opts.user ? `Authorization Error - User "${this.opts.user}"` : 'Authorization Error'}`);
     this.sendErrAndClose(ErrText.AuthorizationViolation, ClosedState.AuthenticationViolation);
     this.server.events?.authFailed(this);
-  }
-
-  private clearAuthTimer(): void {
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
   }
 
   /**

@@ -79,6 +79,21 @@ export abstract class Connection {
   abstract close(reason: ClosedState, flushFirst?: boolean): void;
   /** Cuts off a consumer that cannot keep up. */
   protected abstract slowConsumer(reason: ClosedState): void;
+
+  private authTimer: NodeJS.Timeout | null = null;
+
+  /** A peer that has not authenticated within `ms` gets 'Authentication Timeout' and is closed. */
+  protected startAuthTimer(ms: number): void {
+    this.authTimer = setTimeout(() => this.sendErrAndClose(ErrText.AuthenticationTimeout, ClosedState.AuthenticationTimeout), ms);
+  }
+
+  protected clearAuthTimer(): void {
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+  }
+
   /** Reads go into a buffer reused after each read (see shared-read.ts). */
   protected abstract get transientInput(): boolean;
   /** Reading must stay paused whatever flow control says (a CONNECT is being authenticated). */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { headers } from '@nats-io/transport-node';
 import { closeAll, collect, connectTo, remoteSubs, sleep, startCluster, syncInterest, waitFor, waitForRemoteSubs } from './_helpers.js';
+import { monitor } from '../../dist/index.js';
 
 let nodes;
 before(async () => {
@@ -184,14 +185,40 @@ test('a message from a route is never sent on to another route (one hop)', async
   try {
     const col = collect(nc, 'hop');
     await syncInterest(na, nc);
+    // Watch what b writes to c: $SYS traffic may cross that route meanwhile, 'hop' must not.
     const bToC = b.server.cluster.remotes.get(c.server.serverId);
-    const before = bToC.outMsgs;
-    for (let i = 0; i < 20; i++) na.publish('hop', `${i}`);
-    await waitFor(() => col.msgs.length === 20);
-    await sleep(50);
-    assert.equal(col.msgs.length, 20);
-    assert.equal(bToC.outMsgs, before, 'b forwarded nothing to c');
+    const forwarded = [];
+    const writeMsg = bToC.writeMsg;
+    bToC.writeMsg = function (sub, msg) {
+      forwarded.push(sub.subject);
+      return writeMsg.call(this, sub, msg);
+    };
+    try {
+      for (let i = 0; i < 20; i++) na.publish('hop', `${i}`);
+      await waitFor(() => col.msgs.length === 20);
+      await sleep(50);
+      assert.equal(col.msgs.length, 20);
+      assert.deepEqual(forwarded.filter((s) => s === 'hop'), [], 'b forwarded nothing on hop to c');
+    } finally {
+      delete bToC.writeMsg;
+    }
   } finally {
     await closeAll(na, nc);
+  }
+});
+
+test('/subsz?subs=1 lists a server\'s own subscriptions, not the interest its routes announced', async () => {
+  const [a, b] = nodes;
+  const nb = await connectTo(b);
+  try {
+    nb.subscribe('listed.only.on.b');
+    await nb.flush();
+    await waitFor(() => remoteSubs(a).some((s) => s.subject === 'listed.only.on.b'));
+    const onA = monitor.buildSubsz(a.server, { subscriptions: true, test: 'listed.only.on.b' });
+    const onB = monitor.buildSubsz(b.server, { subscriptions: true, test: 'listed.only.on.b' });
+    assert.deepEqual(onA.subscriptions_list.map((s) => s.subject), []);
+    assert.deepEqual(onB.subscriptions_list.map((s) => s.subject), ['listed.only.on.b']);
+  } finally {
+    await closeAll(nb);
   }
 });
