@@ -16,7 +16,14 @@
  * replies, queue names and payloads in the read buffer as offsets. Like nats-server it
  * enforces neither max_payload nor max_control_line on routes.
  */
-import { CR, FrameParser, INCOMPLETE, LF, MISMATCH, Op, ParseError, SP, TAB, codes, matchWord, parseSize, splitArgs, type FrameHandler } from './parser.ts';
+import { FrameParser, Op, ParseError, codes, matchWord, parseSize, splitArgs, type FrameHandler } from './parser.ts';
+
+// Local copies of parser.ts's byte and matchWord constants: an imported binding is read
+// through a cell on every use, too slow for the per-byte loops.
+const LF = 10;
+const CR = 13;
+const INCOMPLETE = -1;
+const MISMATCH = -2;
 
 export interface RouteProtocolHandler extends FrameHandler {
   onConnect(json: string): void;
