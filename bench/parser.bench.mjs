@@ -21,7 +21,7 @@ class NoopHandler {
   onPing() {}
   onPong() {}
   onInfo() {}
-  onClientErr() {}
+  onErr() {}
   onParseError(kind, detail) {
     throw new Error(`parse error ${kind}: ${detail}`);
   }

@@ -23,17 +23,11 @@ export const ParseError = {
 } as const;
 export type ParseError = (typeof ParseError)[keyof typeof ParseError];
 
-export interface ClientProtocolHandler {
-  onConnect(json: string): void;
+export interface ClientProtocolHandler extends FrameHandler {
   /** A complete PUB or HPUB; its parts are the parser's `msg*` fields. */
   onPub(p: ClientParser): void;
   onSub(subject: string, queue: string | undefined, sid: string): void;
   onUnsub(sid: string, max: number): void;
-  onPing(): void;
-  onPong(): void;
-  onInfo(json: string): void;
-  onClientErr(text: string): void;
-  onParseError(kind: ParseError, detail: string): void;
   /** The first op is not CONNECT while auth is pending: true lets it through (no_auth_user). */
   onFirstOpNotConnect(): boolean;
 }
@@ -136,6 +130,10 @@ export function splitArgs(buf: Buffer, start: number, end: number, out: number[]
 
 /** What every protocol handler answers: liveness and the errors that stop parsing. */
 export interface FrameHandler {
+  onConnect(json: string): void;
+  onInfo(json: string): void;
+  /** `-ERR` from the peer. */
+  onErr(text: string): void;
   onPing(): void;
   onPong(): void;
   onParseError(kind: ParseError, detail: string): void;
@@ -160,7 +158,7 @@ export abstract class FrameParser<H extends FrameHandler> {
   transientInput = false;
   /** Set by suspend(): input is held, not parsed, until resume(). */
   suspended = false;
-  protected held: Buffer[] = [];
+  private held: Buffer[] = [];
   /** The last frame the parser assembled from several reads (owned by the parser, not transient). */
   frameCopy: Buffer | null = null;
 
@@ -369,6 +367,25 @@ export abstract class FrameParser<H extends FrameHandler> {
     this.lineStart = argStart;
     this.lineEnd = argEnd;
     this.lineLf = lf;
+    return true;
+  }
+
+  /**
+   * Hands CONNECT, INFO or -ERR its text. Returns false when the CONNECT suspended
+   * parsing (its authentication is checked off the event loop): the rest of the read
+   * after `lf` is held until it is settled.
+   */
+  protected textOp(op: Op, buf: Buffer, argStart: number, argEnd: number, lf: number): boolean {
+    const text = buf.toString('utf8', argStart, argEnd);
+    if (op === Op.Info) this.handler.onInfo(text);
+    else if (op === Op.Err) this.handler.onErr(text);
+    else {
+      this.handler.onConnect(text);
+      if (this.suspended) {
+        if (lf + 1 < buf.length) this.held.push(Buffer.from(buf.subarray(lf + 1)));
+        return false;
+      }
+    }
     return true;
   }
 
@@ -666,17 +683,9 @@ export class ClientParser extends FrameParser<ClientProtocolHandler> {
           break;
         }
         case Op.Connect:
-          h.onConnect(buf.toString('utf8', argStart, argEnd));
-          if (this.suspended) {
-            if (lf + 1 < n) this.held.push(Buffer.from(buf.subarray(lf + 1)));
-            return;
-          }
-          break;
         case Op.Info:
-          h.onInfo(buf.toString('utf8', argStart, argEnd));
-          break;
         case Op.Err:
-          h.onClientErr(buf.toString('utf8', argStart, argEnd));
+          if (!this.textOp(op, buf, argStart, argEnd, lf)) return;
           break;
       }
       i = lf + 1;

@@ -26,9 +26,6 @@ const INCOMPLETE = -1;
 const MISMATCH = -2;
 
 export interface RouteProtocolHandler extends FrameHandler {
-  onConnect(json: string): void;
-  onInfo(json: string): void;
-  onErr(text: string): void;
   /** RS+ (or LS+): `weight` is 0 for a plain subscription. */
   onRemoteSub(account: string, subject: string, queue: string | undefined, weight: number): void;
   /** RS- (or LS-). */
@@ -214,18 +211,9 @@ export class RouteParser extends FrameParser<RouteProtocolHandler> {
           break;
         }
         case Op.Connect:
-          h.onConnect(buf.toString('utf8', argStart, argEnd));
-          // Authentication is being checked off the event loop: hold the rest until it is settled.
-          if (this.suspended) {
-            if (lf + 1 < n) this.held.push(Buffer.from(buf.subarray(lf + 1)));
-            return;
-          }
-          break;
         case Op.Info:
-          h.onInfo(buf.toString('utf8', argStart, argEnd));
-          break;
         case Op.Err:
-          h.onErr(buf.toString('utf8', argStart, argEnd));
+          if (!this.textOp(op, buf, argStart, argEnd, lf)) return;
           break;
       }
       i = lf + 1;

@@ -559,7 +559,7 @@ export class ClientConnection extends Connection implements ClientProtocolHandle
     if ('error' in decodeGoJson(json, INFO_SCHEMA)) this.close(ClosedState.ProtocolViolation);
   }
 
-  onClientErr(text: string): void {
+  onErr(text: string): void {
     this.server.logger.error(`${this.describe()} - Client Error ${text}`);
     this.close(ClosedState.ParseError);
   }

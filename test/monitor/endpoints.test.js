@@ -3,14 +3,12 @@
 // handles left open after close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
-import path from 'node:path';
 import { monitor, startServer } from '../../dist/index.js';
 import { makeCertificates } from '../support/certs.js';
-import { ROOT, startDialtone, tempDir } from '../support/servers.js';
+import { runScript, startDialtone } from '../support/servers.js';
 import { SERVER_SUBSCRIPTIONS, client, get, getJson } from './_helpers.js';
 
 test('startServer({http: "127.0.0.1:-1"}) serves monitoring on a free port and returns monitorUrl', async () => {
@@ -289,28 +287,6 @@ test('monitoring listener errors read as nats-server\'s and leave nothing open',
   await assert.rejects(startServer({ port: 0, https_port: -1 }), { message: "Can't start monitoring: TLS cert and key required for HTTPS" });
 });
 
-/** Runs a module in a fresh node process; resolves with its exit and output, or a timeout marker. */
-function runScript(source, timeoutMs = 20000) {
-  const dir = tempDir();
-  const file = path.join(dir, 'embed.mjs');
-  writeFileSync(file, source);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, timedOut, out });
-    });
-  });
-}
-
 test('after close() no handle is left open, even with keep-alive HTTP connections and a request in flight', async () => {
   const distIndex = JSON.stringify(new URL('../../dist/index.js', import.meta.url).href);
   const r = await runScript(`
@@ -329,7 +305,7 @@ test('after close() no handle is left open, even with keep-alive HTTP connection
     raw.on('error', () => {});
     await srv.close();
     console.log('closed');
-  `);
+  `, 20000);
   assert.equal(r.timedOut, false, `the process did not exit on its own; output: ${r.out}`);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /closed/);

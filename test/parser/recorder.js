@@ -70,7 +70,7 @@ export class Recorder {
     this.events.push({ op: 'info', json });
   }
 
-  onClientErr(text) {
+  onErr(text) {
     this.events.push({ op: 'err', text });
   }
 

@@ -2,36 +2,13 @@
 // that leaves no handles behind, isolation between servers, config files and errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { startServer, Server, NATS_COMPAT_VERSION } from '../../dist/index.js';
 import { parseInfo, rawConnect } from '../support/raw.js';
-import { ROOT, tempDir } from '../support/servers.js';
-
-/** Runs a module in a fresh node process; resolves with its exit and output, or a timeout marker. */
-function runScript(source, timeoutMs = 8000) {
-  const dir = tempDir();
-  const file = path.join(dir, 'embed.mjs');
-  writeFileSync(file, source);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, timedOut, out });
-    });
-  });
-}
+import { runScript, tempDir } from '../support/servers.js';
 
 const distIndex = JSON.stringify(new URL('../../dist/index.js', import.meta.url).href);
 const transport = JSON.stringify(import.meta.resolve('@nats-io/transport-node'));

@@ -1,7 +1,7 @@
 // Starting servers for tests: Dialtone in-process, Dialtone as a CLI process, and
 // Debian's real nats-server for differential and interop tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,4 +104,26 @@ export async function waitFor(fn, timeoutMs = 5000, intervalMs = 20) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Runs a module in a fresh node process; resolves with its exit and output, or a timeout marker. */
+export function runScript(source, timeoutMs = 8000) {
+  const dir = tempDir();
+  const file = path.join(dir, 'embed.mjs');
+  writeFileSync(file, source);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut, out });
+    });
+  });
 }
